@@ -1,0 +1,147 @@
+"""Writes to the market model: chains, tokens, DEXes and pools.
+
+Every function validates with ``full_clean()`` before saving, so the admin, the API,
+management commands and the sync task all refuse the same bad input with the same
+messages, naming the field.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from arbitrage.models import Chain, Dex, Pool, Token
+from core.addresses import normalize_address
+from core.fields import to_exact_int
+
+
+def _address(field: str, value: object) -> str:
+    try:
+        return normalize_address(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
+def _amount(field: str, value: object) -> int:
+    try:
+        return to_exact_int(value)
+    except ValueError as exc:
+        raise ValidationError({field: str(exc)}) from exc
+
+
+@transaction.atomic
+def chain_upsert(
+    *,
+    chain_id: int,
+    name: str,
+    rpc_urls: list[str] | None = None,
+    native_symbol: str = "ETH",
+    block_time_ms: int = 12_000,
+) -> Chain:
+    chain = Chain.objects.filter(chain_id=chain_id).first() or Chain(chain_id=chain_id)
+    chain.name = name
+    chain.rpc_urls = list(rpc_urls or [])
+    chain.native_symbol = native_symbol
+    chain.block_time_ms = block_time_ms
+    chain.full_clean()
+    chain.save()
+    return chain
+
+
+def chain_get(*, chain_id: int) -> Chain:
+    try:
+        return Chain.objects.get(chain_id=chain_id)
+    except Chain.DoesNotExist:
+        raise ValidationError(
+            {"chain_id": f"unknown chain {chain_id}: create it first (admin or seed_demo)"}
+        ) from None
+
+
+@transaction.atomic
+def token_upsert(
+    *,
+    chain: Chain,
+    address: str,
+    symbol: str,
+    decimals: int,
+    name: str = "",
+    is_fee_on_transfer: bool = False,
+) -> Token:
+    checksummed = _address("address", address)
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 255:
+        raise ValidationError({"decimals": f"must be an integer from 0 to 255, got {decimals!r}"})
+    token = Token.objects.filter(chain=chain, address=checksummed).first()
+    if token is None:
+        token = Token(chain=chain, address=checksummed, decimals=decimals)
+    elif token.decimals != decimals:
+        raise ValidationError(
+            {"decimals": f"token {checksummed} has {token.decimals} decimals, not {decimals}"}
+        )
+    token.symbol = symbol[:64]
+    token.name = name[:128]
+    token.is_fee_on_transfer = token.is_fee_on_transfer or is_fee_on_transfer
+    token.full_clean()
+    token.save()
+    return token
+
+
+@transaction.atomic
+def dex_upsert(
+    *,
+    chain: Chain,
+    name: str,
+    factory_address: str,
+    fee_ppm: int = 3000,
+    router_address: str = "",
+    kind: str = Dex.Kind.UNISWAP_V2,
+) -> Dex:
+    factory = _address("factory_address", factory_address)
+    router = _address("router_address", router_address) if router_address else ""
+    dex = Dex.objects.filter(chain=chain, factory_address=factory).first() or Dex(
+        chain=chain, factory_address=factory
+    )
+    dex.name = name
+    dex.kind = kind
+    dex.fee_ppm = fee_ppm
+    dex.router_address = router
+    dex.full_clean()
+    dex.save()
+    return dex
+
+
+@transaction.atomic
+def pool_upsert(
+    *,
+    dex: Dex,
+    address: str,
+    token0: Token,
+    token1: Token,
+    reserve0: object = 0,
+    reserve1: object = 0,
+    block_number: int | None = None,
+    fee_ppm: int | None = None,
+) -> Pool:
+    """Create a pool or refresh its reserves. token0/token1 must be in Uniswap's order."""
+    checksummed = _address("address", address)
+    r0, r1 = _amount("reserve0", reserve0), _amount("reserve1", reserve1)
+    pool = Pool.objects.filter(chain_id=dex.chain_id, address=checksummed).first()
+    if pool is None:
+        pool = Pool(
+            chain_id=dex.chain_id,
+            dex=dex,
+            address=checksummed,
+            token0=token0,
+            token1=token1,
+            fee_ppm=dex.fee_ppm if fee_ppm is None else fee_ppm,
+            created_block=block_number,
+        )
+    elif (pool.token0_id, pool.token1_id, pool.dex_id) != (token0.pk, token1.pk, dex.pk):
+        raise ValidationError(
+            {"address": f"pool {checksummed} already exists with other tokens or on another DEX"}
+        )
+    pool.reserve0, pool.reserve1 = r0, r1
+    if block_number is not None:
+        pool.last_synced_block = block_number
+    pool.full_clean()
+    pool.save()
+    return pool

@@ -1,0 +1,1 @@
+"""KYC cases, sanctions screening and the execution gate live here (compliance issue)."""

@@ -1,0 +1,33 @@
+"""Celery: Redis broker from REDIS_URL, one queue per stage (bulkheads), schedules in the database."""
+
+from __future__ import annotations
+
+from kombu import Queue
+
+from config.env import env
+
+REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+CELERY_RESULT_BACKEND: str | None = None
+CELERY_TASK_QUEUES = (
+    Queue("default"),
+    Queue("sync"),
+    Queue("scan"),
+    Queue("execute"),
+)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "arbitrage.tasks.sync_*": {"queue": "sync"},
+    "arbitrage.tasks.scan_*": {"queue": "scan"},
+    "arbitrage.tasks.execute_*": {"queue": "execute"},
+}
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

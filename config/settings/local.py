@@ -1,0 +1,31 @@
+"""The demo and local development: embedded defaults that need no server.
+
+SQLite and kombu's filesystem transport stand in for PostgreSQL and Redis only so
+that the demo runs on a bare machine (DESIGN decision 5); set DATABASE_URL and
+REDIS_URL to use the real services.
+"""
+
+from __future__ import annotations
+
+from config.env import BASE_DIR, env
+from config.settings.base import *  # noqa: F403
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
+
+RUN_DIR = env.path("ARBX_RUN_DIR", default=str(BASE_DIR / ".run"))
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{RUN_DIR}/demo.sqlite3"),
+}
+
+if "REDIS_URL" not in env.ENVIRON:
+    _queue = f"{RUN_DIR}/broker/queue"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _queue,
+        "data_folder_out": _queue,
+        "processed_folder": f"{RUN_DIR}/broker/processed",
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every app uses: money fields, request ids, logging, health."""
