@@ -7,6 +7,3 @@ from django.contrib.auth.models import AbstractUser
 
 class User(AbstractUser):
     """The product's user; a custom model from the first migration so it can grow safely."""
-
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"

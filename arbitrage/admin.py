@@ -40,7 +40,9 @@ class TokenAdmin(admin.ModelAdmin[Token]):
     list_select_related = ("chain",)
     actions = ("block_tokens", "unblock_tokens")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Token | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Token | None = None
+    ) -> tuple[str, ...]:
         # Address and decimals are on-chain facts: fixed once the token exists.
         return ("chain", "address", "decimals") if obj else ()
 
@@ -76,7 +78,13 @@ class PoolAdmin(admin.ModelAdmin[Pool]):
         "active",
     )
     list_filter = ("active", "dex", "chain")
-    search_fields = ("address", "token0__symbol", "token1__symbol", "token0__address", "token1__address")
+    search_fields = (
+        "address",
+        "token0__symbol",
+        "token1__symbol",
+        "token0__address",
+        "token1__address",
+    )
     list_select_related = ("dex", "token0", "token1", "chain")
     autocomplete_fields = ("token0", "token1")
     actions = ("activate_pools", "deactivate_pools")

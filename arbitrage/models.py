@@ -32,7 +32,7 @@ class Chain(TimestampedModel):
     rpc_urls = models.JSONField(
         default=list,
         blank=True,
-        help_text="RPC endpoints in order of preference. Keep API keys out: use the secrets backend.",
+        help_text="RPC endpoints in order of preference; API keys belong in the secrets backend.",
     )
     native_symbol = models.CharField(max_length=16, default="ETH")
     block_time_ms = models.PositiveIntegerField(default=12_000, validators=[MinValueValidator(1)])
@@ -41,7 +41,9 @@ class Chain(TimestampedModel):
     class Meta:
         ordering = ("chain_id",)
         constraints = (
-            models.CheckConstraint(condition=Q(block_time_ms__gt=0), name="chain_block_time_positive"),
+            models.CheckConstraint(
+                condition=Q(block_time_ms__gt=0), name="chain_block_time_positive"
+            ),
         )
 
     def __str__(self) -> str:
@@ -138,9 +140,7 @@ class Pool(TimestampedModel):
             models.UniqueConstraint(
                 fields=("dex", "token0", "token1"), name="pool_one_per_pair_per_dex"
             ),
-            models.CheckConstraint(
-                condition=~Q(token0=F("token1")), name="pool_tokens_distinct"
-            ),
+            models.CheckConstraint(condition=~Q(token0=F("token1")), name="pool_tokens_distinct"),
             models.CheckConstraint(condition=Q(reserve0__gte=0), name="pool_reserve0_nonneg"),
             models.CheckConstraint(condition=Q(reserve1__gte=0), name="pool_reserve1_nonneg"),
             models.CheckConstraint(
@@ -241,7 +241,8 @@ class Threshold(TimestampedModel):
         return f"Threshold {token} on {self.chain.name}"
 
     def clean(self) -> None:
-        if self.start_token_id and self.chain_id and self.start_token.chain_id != self.chain_id:
+        token = self.start_token if self.start_token_id else None
+        if token is not None and self.chain_id and token.chain_id != self.chain_id:
             raise ValidationError({"start_token": "the token is on another chain"})
 
 

@@ -17,6 +17,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+_TRUE = frozenset({"true", "1", "yes", "on", "y", "t"})
+_FALSE = frozenset({"false", "0", "no", "off", "n", "f", ""})
+
+
 class StrictEnv(environ.Env):  # type: ignore[misc]
     def get_value(
         self,
@@ -33,6 +37,20 @@ class StrictEnv(environ.Env):  # type: ignore[misc]
             raise ImproperlyConfigured(
                 f"Environment variable {var} has a malformed value: {exc}"
             ) from exc
+
+    def bool(self, var: str, default: Any = environ.Env.NOTSET) -> bool:
+        """Only clear yes/no words count; anything else is an error, not a silent False."""
+        raw = self.get_value(var, cast=str, default=default)
+        if isinstance(raw, bool):
+            return raw
+        word = raw.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise ImproperlyConfigured(
+            f"Environment variable {var} must be a boolean (true/false/1/0/yes/no), got {raw!r}"
+        )
 
 
 env = StrictEnv()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from eth_utils import is_checksum_address, to_checksum_address
+from eth_utils.address import is_checksum_address, to_checksum_address
 
 ADDRESS_LENGTH = 42
 _HEX_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -29,4 +29,6 @@ def normalize_address(value: object) -> str:
 def validate_checksum_address(value: str) -> None:
     """Field validator: the stored value must already be checksummed."""
     if normalize_address(value) != value:
-        raise ValidationError(f"{value!r} is not in checksummed (EIP-55) form", code="not_checksummed")
+        raise ValidationError(
+            f"{value!r} is not in checksummed (EIP-55) form", code="not_checksummed"
+        )

@@ -13,12 +13,13 @@ arithmetic (SUM) is not available, so the code sums money in Python.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core import exceptions
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.expressions import Combinable
 
 UINT256_MAX = 2**256 - 1
 INT256_MIN = -(2**255)
@@ -51,8 +52,16 @@ def to_exact_int(value: object) -> int:
     raise ValueError(f"{type(value).__name__} is not an amount")
 
 
-class AmountField(models.Field[int | str | Decimal, int]):
+_ST_contra = TypeVar("_ST_contra", contravariant=True)
+_GT_co = TypeVar("_GT_co", covariant=True)
+
+
+class AmountField(models.Field[_ST_contra, _GT_co]):
     """A uint256 (``signed=False``) or int256 (``signed=True``) amount in base units."""
+
+    # Read by django-stubs' mypy plugin: the Python types of a model attribute (None when null).
+    _pyi_private_set_type: int | str | Decimal | Combinable
+    _pyi_private_get_type: int
 
     description = "On-chain integer amount (NUMERIC(78,0))"
 
@@ -116,13 +125,18 @@ class AmountField(models.Field[int | str | Decimal, int]):
         value = self.value_from_object(obj)
         return "" if value is None else str(value)
 
-    def formfield(self, **kwargs: Any) -> forms.Field | None:
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
         low, high = self.bounds
         defaults: dict[str, Any] = {
-            "form_class": forms.IntegerField,
+            "form_class": form_class or forms.IntegerField,
             "min_value": low,
             "max_value": high,
             "widget": forms.TextInput(attrs={"inputmode": "numeric", "size": 40}),
         }
         defaults.update(kwargs)
-        return super().formfield(**defaults)
+        return super().formfield(choices_form_class=choices_form_class, **defaults)

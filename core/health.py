@@ -16,7 +16,7 @@ from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
-CHECK_TIMEOUT_SECONDS = 2.0
+CHECK_TIMEOUT_SECONDS = 2
 
 
 def check_database() -> str | None:

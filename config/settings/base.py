@@ -97,8 +97,8 @@ SHARED_DATA_DIR = env.path("ARBX_SHARED_DATA_DIR", default=str(BASE_DIR.parent /
 # Execution mode: a fresh install never signs or sends (DESIGN decision 4).
 ARBX_EXECUTION_MODE: str = env.str("ARBX_EXECUTION_MODE", default="dry_run")
 
+from config.settings.components.axes import *  # noqa: E402, F403
 from config.settings.components.celery import *  # noqa: E402, F403
 from config.settings.components.drf import *  # noqa: E402, F403
-from config.settings.components.axes import *  # noqa: E402, F403
 from config.settings.components.logging import *  # noqa: E402, F403
 from config.settings.components.observability import *  # noqa: E402, F403

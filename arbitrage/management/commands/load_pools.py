@@ -56,7 +56,9 @@ class Command(BaseCommand):
             tokens, pools = load_pairs(dex=dex, entries=entries, progress=self._progress)
         except SnapshotError as exc:
             raise CommandError(f"nothing was loaded: {exc}") from None
-        self.stdout.write(self.style.SUCCESS(f"Loaded {pools} pools and {tokens} tokens into {dex}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded {pools} pools and {tokens} tokens into {dex}.")
+        )
 
     def _progress(self, done: int, total: int) -> None:
         if done == total or done % 500 == 0:

@@ -1,4 +1,4 @@
-"""Celery: Redis broker from REDIS_URL, one queue per stage (bulkheads), schedules in the database."""
+"""Celery: Redis broker from REDIS_URL, a queue per stage (bulkheads), schedules in the database."""
 
 from __future__ import annotations
 

@@ -1,0 +1,72 @@
+"""/healthz and /readyz against the real PostgreSQL and Redis, and with each one down."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+# A port on loopback where nothing listens: the dependency is "down".
+CLOSED_PORT = 1
+
+PROBE = """
+import django, json
+django.setup()
+from django.test import Client
+response = Client(HTTP_HOST="127.0.0.1").get("/readyz")
+print(json.dumps({"status": response.status_code, "body": response.json()}))
+"""
+
+
+def _probe(**overrides: str) -> dict[str, object]:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", **overrides)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    parsed: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+def test_healthz_answers_while_the_process_lives(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_200_with_postgresql_and_redis_up(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_readyz_is_503_naming_the_database_when_it_is_down():
+    result = _probe(DATABASE_URL=f"postgres://arbx:arbx@127.0.0.1:{CLOSED_PORT}/arbx")
+    assert result["status"] == 503
+    assert result["body"] == {"status": "unavailable", "failing": ["database"]}
+
+
+def test_readyz_is_503_naming_the_broker_when_it_is_down():
+    url = f"redis://127.0.0.1:{CLOSED_PORT}/0"
+    result = _probe(REDIS_URL=url, CELERY_BROKER_URL=url)
+    assert result["status"] == 503
+    assert result["body"] == {"status": "unavailable", "failing": ["broker"]}
+
+
+def test_responses_carry_a_request_id(client):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")
+    assert response["X-Request-ID"] == "abc-123"
+    generated = client.get("/healthz", HTTP_X_REQUEST_ID="bad id with spaces")["X-Request-ID"]
+    assert generated != "bad id with spaces"
+    assert len(generated) == 32
