@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from arbitrage.models import (
     Chain,
     Dex,
+    ExecutionControl,
     Opportunity,
     Pool,
     ReserveSnapshot,
@@ -191,3 +192,16 @@ class TradeAdmin(admin.ModelAdmin[Trade]):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # A trade changes only through the execution state machine.
         return False
+
+
+@admin.register(ExecutionControl)
+class ExecutionControlAdmin(admin.ModelAdmin[ExecutionControl]):
+    list_display = (
+        "chain",
+        "execution_paused",
+        "scanning_enabled",
+        "max_trades_in_flight",
+        "confirmations",
+        "updated_at",
+    )
+    list_filter = ("execution_paused", "scanning_enabled")

@@ -218,6 +218,9 @@ class Threshold(TimestampedModel):
         default=3, validators=[MinValueValidator(2), MaxValueValidator(4)]
     )
     max_gas_price_wei = AmountField(default=0, help_text="0 means no limit.")
+    max_daily_loss = AmountField(
+        default=0, help_text="Realized losses (start token) allowed per UTC day; 0 means none."
+    )
     enabled = models.BooleanField(default=True)
 
     class Meta:
@@ -332,3 +335,28 @@ class Trade(models.Model):
 
     def __str__(self) -> str:
         return f"Trade {self.pk} ({self.state})"
+
+
+class ExecutionControl(TimestampedModel):
+    """Run-time switches for one chain: the kill switch, scanning, and in-flight limits."""
+
+    chain = models.OneToOneField(Chain, on_delete=models.CASCADE, related_name="control")
+    execution_paused = models.BooleanField(
+        default=False, help_text="Kill switch: no trade is signed or sent while on."
+    )
+    scanning_enabled = models.BooleanField(default=True)
+    max_trades_in_flight = models.PositiveSmallIntegerField(default=1)
+    confirmations = models.PositiveSmallIntegerField(
+        default=1, help_text="Blocks on top of a trade's block before it counts as confirmed."
+    )
+    replace_after_blocks = models.PositiveSmallIntegerField(
+        default=3, help_text="A transaction not mined after this many blocks is replaced."
+    )
+    reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "execution control"
+
+    def __str__(self) -> str:
+        state = "paused" if self.execution_paused else "running"
+        return f"Execution on {self.chain.name}: {state}"

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from arbitrage.models import Pool, Token
+from arbitrage.models import ExecutionControl, Pool, Token
 from tests.factories import (
     ChainFactory,
     OpportunityFactory,
@@ -24,6 +24,7 @@ def populated(admin_user):
     pool = PoolFactory()
     ReserveSnapshotFactory(pool=pool)
     ThresholdFactory(chain=pool.chain)
+    ExecutionControl.objects.create(chain=pool.chain)
     TradeFactory(opportunity=OpportunityFactory(chain=pool.chain))
     return pool
 
