@@ -76,3 +76,17 @@ def trade_cancel(*, opportunity_id: int, reason: str) -> Trade:
     opportunity.reason = reason[:255]
     opportunity.save(update_fields=["status", "reason"])
     return trade
+
+
+EXECUTE_TASK = "arbitrage.tasks.execute_trade"
+
+
+@transaction.atomic
+def trade_execute_request(*, opportunity_id: int, mode: str) -> Trade:
+    """Approve the opportunity and queue its execution once this transaction commits."""
+    from config.celery_app import app
+
+    trade = trade_approve(opportunity_id=opportunity_id, mode=mode)
+    trade_id = trade.pk
+    transaction.on_commit(lambda: app.send_task(EXECUTE_TASK, args=[trade_id], queue="execute"))
+    return trade
