@@ -38,19 +38,23 @@ contract ArbitrageExecutor is IArbitrageExecutor {
     /// @dev The pair whose flash-swap callback the running execution waits for; zero otherwise.
     address private transient _expectedPair;
 
-    /// @dev What the callback needs to finish the cycle. Travels through the first pair's `swap` data, which the
-    ///      callback trusts only after checking that it comes from the pair this contract just called.
-    struct Cycle {
+    /// @dev Measured by `execute` right before the flash swap, read by `uniswapV2Call`.
+    address private transient _borrowedToken;
+    uint256 private transient _borrowedBalanceBefore;
+    uint256 private transient _startBalanceBefore;
+    uint256 private transient _firstReserveIn;
+
+    /// @dev The arguments of `execute` in their ABI order. `execute`'s `msg.data[4:]` is exactly this struct's
+    ///      encoding; it is what the first pair hands back to `uniswapV2Call` as `data`, and both functions read
+    ///      it in place (no copy into memory), which keeps the per-execution overhead low.
+    struct CycleArgs {
         address[] pairs;
         bool[] zeroForOne;
         uint24[] feesPpm;
         address startToken;
-        address borrowedToken;
         uint256 amountIn;
         uint256 minProfit;
-        uint256 startBalanceBefore;
-        uint256 borrowedBalanceBefore;
-        uint256 firstReserveIn;
+        uint256 deadlineBlock;
     }
 
     modifier nonReentrant() {
@@ -94,98 +98,91 @@ contract ArbitrageExecutor is IArbitrageExecutor {
             if (feesPpm[i] >= FEE_DENOMINATOR) revert InvalidFee(i, feesPpm[i]);
         }
 
-        profit = _run(
-            Cycle({
-                pairs: pairs,
-                zeroForOne: zeroForOne,
-                feesPpm: feesPpm,
-                startToken: startToken,
-                borrowedToken: address(0),
-                amountIn: amountIn,
-                minProfit: minProfit,
-                startBalanceBefore: 0,
-                borrowedBalanceBefore: 0,
-                firstReserveIn: 0
-            })
-        );
+        profit = _run(_cycleArgs(msg.data[4:]));
         emit CycleExecuted(msg.sender, startToken, pairs[0], hops, amountIn, profit);
     }
 
-    /// @dev Plans the loan, takes it (the rest happens in `uniswapV2Call`) and checks the result.
-    function _run(Cycle memory cycle) private returns (uint256 profit) {
-        address firstPair = cycle.pairs[0];
-        bool firstZeroForOne = cycle.zeroForOne[0];
+    /// @dev Measures the starting balances, takes the loan (the cycle runs in `uniswapV2Call`), checks the result.
+    function _run(CycleArgs calldata args) private returns (uint256 profit) {
+        address firstPair = args.pairs[0];
+        bool firstZeroForOne = args.zeroForOne[0];
+        address startToken = args.startToken;
         (uint256 reserveIn, uint256 reserveOut) = _reserves(firstPair, firstZeroForOne);
         address firstTokenIn = _tokenIn(firstPair, firstZeroForOne);
-        if (firstTokenIn != cycle.startToken) revert StartTokenMismatch(cycle.startToken, firstTokenIn);
-        uint256 borrowed = ConstantProduct.getAmountOut(cycle.amountIn, reserveIn, reserveOut, cycle.feesPpm[0]);
+        if (firstTokenIn != startToken) revert StartTokenMismatch(startToken, firstTokenIn);
+        uint256 borrowed = ConstantProduct.getAmountOut(args.amountIn, reserveIn, reserveOut, args.feesPpm[0]);
         if (borrowed == 0) revert ZeroAmountOut(0);
 
         // The borrowed token is the second hop's input; measuring our balance of it before and after the flash
-        // swap tells what really arrived (fee-on-transfer tokens) and that the first pair sent the right token.
-        cycle.borrowedToken = _tokenIn(cycle.pairs[1], cycle.zeroForOne[1]);
-        cycle.borrowedBalanceBefore = IERC20Minimal(cycle.borrowedToken).balanceOf(address(this));
-        cycle.startBalanceBefore = IERC20Minimal(cycle.startToken).balanceOf(address(this));
-        cycle.firstReserveIn = reserveIn;
+        // swap tells what really arrived (fee-on-transfer tokens) and that the first pair sent that token.
+        address borrowedToken = _tokenIn(args.pairs[1], args.zeroForOne[1]);
+        _borrowedToken = borrowedToken;
+        _borrowedBalanceBefore = IERC20Minimal(borrowedToken).balanceOf(address(this));
+        uint256 startBalanceBefore = IERC20Minimal(startToken).balanceOf(address(this));
+        _startBalanceBefore = startBalanceBefore;
+        _firstReserveIn = reserveIn;
 
         _expectedPair = firstPair;
-        if (firstZeroForOne) IUniswapV2Pair(firstPair).swap(0, borrowed, address(this), abi.encode(cycle));
-        else IUniswapV2Pair(firstPair).swap(borrowed, 0, address(this), abi.encode(cycle));
+        if (firstZeroForOne) IUniswapV2Pair(firstPair).swap(0, borrowed, address(this), msg.data[4:]);
+        else IUniswapV2Pair(firstPair).swap(borrowed, 0, address(this), msg.data[4:]);
         if (_expectedPair != address(0)) revert CallbackNotReceived(firstPair);
 
         // The decisive check, on balances alone: whatever the tokens did, the start token grew by minProfit.
-        uint256 startBalanceAfter = IERC20Minimal(cycle.startToken).balanceOf(address(this));
-        if (startBalanceAfter < cycle.startBalanceBefore + cycle.minProfit) {
-            revert InsufficientProfit(_signedDifference(startBalanceAfter, cycle.startBalanceBefore), cycle.minProfit);
+        uint256 startBalanceAfter = IERC20Minimal(startToken).balanceOf(address(this));
+        if (startBalanceAfter < startBalanceBefore + args.minProfit) {
+            revert InsufficientProfit(_signedDifference(startBalanceAfter, startBalanceBefore), args.minProfit);
         }
-        profit = startBalanceAfter - cycle.startBalanceBefore;
+        profit = startBalanceAfter - startBalanceBefore;
     }
 
     /// @inheritdoc IUniswapV2Callee
     /// @dev Hop 0's output (the loan) is here; forwards it to hop 1, lets each pair pay the next one directly,
     ///      takes the last hop's output, checks the gain and repays the first pair with `amountIn`.
+    ///      `data` is trusted only once the caller is known to be the pair this execution called.
     function uniswapV2Call(address sender, uint256, uint256, bytes calldata data) external {
         if (sender != address(this)) revert UntrustedInitiator(sender);
         if (msg.sender != _expectedPair) revert UnexpectedCallback(msg.sender);
         _expectedPair = address(0); // one callback per execution
 
-        Cycle memory cycle = abi.decode(data, (Cycle));
-        uint256 hops = cycle.pairs.length;
+        CycleArgs calldata args = _cycleArgs(data);
+        uint256 hops = args.pairs.length;
 
-        address tokenIn = cycle.borrowedToken;
-        uint256 received = _balanceIncrease(tokenIn, cycle.borrowedBalanceBefore);
+        address tokenIn = _borrowedToken;
+        uint256 received = _balanceIncrease(tokenIn, _borrowedBalanceBefore);
         if (received == 0) revert ZeroAmountOut(0);
-        address pair = cycle.pairs[1];
+        address pair = args.pairs[1];
         _safeTransfer(tokenIn, pair, received);
 
         for (uint256 hop = 1; hop < hops; ++hop) {
-            bool zeroForOne = cycle.zeroForOne[hop];
+            bool zeroForOne = args.zeroForOne[hop];
             (uint256 reserveIn, uint256 reserveOut) = _reserves(pair, zeroForOne);
             if (hop > 1) tokenIn = _tokenIn(pair, zeroForOne);
             // What the pair really holds above its reserve is this hop's input (net of any transfer fee).
             uint256 pairBalance = IERC20Minimal(tokenIn).balanceOf(pair);
             uint256 amountIn = pairBalance > reserveIn ? pairBalance - reserveIn : 0;
-            uint256 amountOut = ConstantProduct.getAmountOut(amountIn, reserveIn, reserveOut, cycle.feesPpm[hop]);
+            uint256 amountOut = ConstantProduct.getAmountOut(amountIn, reserveIn, reserveOut, args.feesPpm[hop]);
             if (amountOut == 0) revert ZeroAmountOut(hop);
 
-            address next = hop + 1 < hops ? cycle.pairs[hop + 1] : address(this);
+            address next = hop + 1 < hops ? args.pairs[hop + 1] : address(this);
             if (zeroForOne) IUniswapV2Pair(pair).swap(0, amountOut, next, "");
             else IUniswapV2Pair(pair).swap(amountOut, 0, next, "");
             pair = next;
         }
 
-        address startToken = cycle.startToken;
-        uint256 amountOutTotal = _balanceIncrease(startToken, cycle.startBalanceBefore);
-        if (amountOutTotal < cycle.amountIn + cycle.minProfit) {
-            revert InsufficientProfit(_signedDifference(amountOutTotal, cycle.amountIn), cycle.minProfit);
+        address startToken = args.startToken;
+        uint256 repayment = args.amountIn;
+        uint256 amountOutTotal = _balanceIncrease(startToken, _startBalanceBefore);
+        if (amountOutTotal < repayment + args.minProfit) {
+            revert InsufficientProfit(_signedDifference(amountOutTotal, repayment), args.minProfit);
         }
 
-        address firstPair = cycle.pairs[0];
-        _safeTransfer(startToken, firstPair, cycle.amountIn);
+        address firstPair = args.pairs[0];
+        _safeTransfer(startToken, firstPair, repayment);
         // A short repayment would fail the pair's own invariant check with an opaque "UniswapV2: K".
         uint256 firstPairBalance = IERC20Minimal(startToken).balanceOf(firstPair);
-        uint256 repaid = firstPairBalance > cycle.firstReserveIn ? firstPairBalance - cycle.firstReserveIn : 0;
-        if (repaid < cycle.amountIn) revert RepaymentShortfall(firstPair, cycle.amountIn, repaid);
+        uint256 firstReserveIn = _firstReserveIn;
+        uint256 repaid = firstPairBalance > firstReserveIn ? firstPairBalance - firstReserveIn : 0;
+        if (repaid < repayment) revert RepaymentShortfall(firstPair, repayment, repaid);
     }
 
     // ---------------------------------------------------------------- administration
@@ -227,6 +224,13 @@ contract ArbitrageExecutor is IArbitrageExecutor {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Views ABI-encoded `execute` arguments in place (Solidity still bounds-checks every access).
+    function _cycleArgs(bytes calldata encoded) private pure returns (CycleArgs calldata args) {
+        assembly ("memory-safe") {
+            args := encoded.offset
+        }
+    }
 
     function _reserves(address pair, bool zeroForOne) private view returns (uint256 reserveIn, uint256 reserveOut) {
         (uint112 reserve0, uint112 reserve1,) = IUniswapV2Pair(pair).getReserves();

@@ -338,9 +338,7 @@ contract ArbitrageExecutorTest is ExecutorFixture {
         bytes32 before = stateHash();
 
         CycleArgs memory args = cycleOf(pairs, path);
-        vm.expectRevert(
-            abi.encodeWithSelector(IArbitrageExecutor.InsufficientProfit.selector, -signed(AMOUNT_IN), 0)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IArbitrageExecutor.InsufficientProfit.selector, -signed(AMOUNT_IN), 0));
         executeAs(bot, args, AMOUNT_IN, 0);
 
         assertEq(stateHash(), before);

@@ -4,8 +4,8 @@ pragma solidity ^0.8.28;
 import {IERC20} from "forge-std/interfaces/IERC20.sol";
 
 import {ArbitrageExecutor} from "../../src/ArbitrageExecutor.sol";
-import {IUniswapV2Factory, IUniswapV2PairFull} from "./UniswapV2Interfaces.sol";
 import {UniswapV2Fixture} from "./UniswapV2Fixture.sol";
+import {IUniswapV2Factory, IUniswapV2PairFull} from "./UniswapV2Interfaces.sol";
 
 /// @notice Two DEXes (two real UniswapV2Factory deployments), three tokens and the executor, with two
 ///         mispriced markets: A/B on dex1 against A/B on dex2 (a 2-pool cycle) and A -> B -> C -> A on dex1
@@ -90,9 +90,10 @@ abstract contract ExecutorFixture is UniswapV2Fixture {
     }
 
     function execute(CycleArgs memory args, uint256 amountIn, uint256 minProfit) internal returns (uint256) {
-        return executor.execute(
-            args.pairs, args.zeroForOne, args.feesPpm, args.startToken, amountIn, minProfit, block.number
-        );
+        return
+            executor.execute(
+                args.pairs, args.zeroForOne, args.feesPpm, args.startToken, amountIn, minProfit, block.number
+            );
     }
 
     function executeAs(address caller, CycleArgs memory args, uint256 amountIn, uint256 minProfit)
