@@ -36,6 +36,18 @@ class Chain(TimestampedModel):
     )
     native_symbol = models.CharField(max_length=16, default="ETH")
     block_time_ms = models.PositiveIntegerField(default=12_000, validators=[MinValueValidator(1)])
+    wrapped_native_address = models.CharField(
+        max_length=ADDRESS_LENGTH,
+        blank=True,
+        validators=[validate_checksum_address],
+        help_text="WETH or its equivalent: gas costs are converted through it.",
+    )
+    executor_address = models.CharField(
+        max_length=ADDRESS_LENGTH,
+        blank=True,
+        validators=[validate_checksum_address],
+        help_text="Our ArbitrageExecutor contract on this chain.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -99,6 +111,9 @@ class Dex(TimestampedModel):
         default=3000,
         validators=[MaxValueValidator(FEE_DENOMINATOR_PPM - 1)],
         help_text="Swap fee in parts per million (3000 = 0.3 %).",
+    )
+    discovered_to_block = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="PairCreated logs have been read up to this block."
     )
     active = models.BooleanField(default=True)
 
@@ -313,6 +328,12 @@ class Trade(models.Model):
     nonce = models.PositiveBigIntegerField(null=True, blank=True)
     tx_hash = models.CharField(max_length=66, null=True, blank=True, unique=True)
     signed_tx = models.TextField(blank=True, help_text="Raw signed transaction, for re-broadcast.")
+    tx_hashes = models.JSONField(
+        default=list, blank=True, help_text="Every hash sent for this nonce (replacements too)."
+    )
+    simulated_profit = AmountField(signed=True, null=True, blank=True)
+    deadline_block = models.PositiveBigIntegerField(null=True, blank=True)
+    submitted_block = models.PositiveBigIntegerField(null=True, blank=True)
     gas_limit = models.PositiveBigIntegerField(null=True, blank=True)
     max_fee_per_gas = AmountField(null=True, blank=True)
     gas_used = models.PositiveBigIntegerField(null=True, blank=True)
@@ -360,3 +381,40 @@ class ExecutionControl(TimestampedModel):
     def __str__(self) -> str:
         state = "paused" if self.execution_paused else "running"
         return f"Execution on {self.chain.name}: {state}"
+
+
+class BlockRecord(models.Model):
+    """A block the sync has applied, with its hash: how a reorg is noticed."""
+
+    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="blocks")
+    number = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=66)
+    parent_hash = models.CharField(max_length=66)
+    timestamp = models.DateTimeField()
+    base_fee_per_gas = AmountField(default=0)
+
+    class Meta:
+        ordering = ("chain_id", "-number")
+        constraints = (
+            models.UniqueConstraint(fields=("chain", "number"), name="block_one_per_number"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.chain_id}#{self.number} {self.hash[:10]}"
+
+
+class AccountNonce(models.Model):
+    """The next nonce of one of our sending accounts on one chain (the nonce manager's memory)."""
+
+    chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="nonces")
+    address = models.CharField(max_length=ADDRESS_LENGTH, validators=[validate_checksum_address])
+    next_nonce = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("chain", "address"), name="nonce_one_per_account"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.address} next nonce {self.next_nonce}"

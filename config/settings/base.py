@@ -94,8 +94,22 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Where the shared, read-only data (the mainnet snapshot) lives: next to the project root.
 SHARED_DATA_DIR = env.path("ARBX_SHARED_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data"))
 
+# Where the Foundry project lives: the executor's ABI (contracts/out) and the npm artifacts.
+ARBX_CONTRACTS_DIR = env.path("ARBX_CONTRACTS_DIR", default=str(BASE_DIR / "contracts"))
+
 # Execution mode: a fresh install never signs or sends (DESIGN decision 4).
 ARBX_EXECUTION_MODE: str = env.str("ARBX_EXECUTION_MODE", default="dry_run")
+if ARBX_EXECUTION_MODE not in ("dry_run", "live"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("ARBX_EXECUTION_MODE must be dry_run or live")
+
+# The RPC endpoint of the chain the workers serve, and its timeout in seconds.
+ARBX_RPC_URL: str = env.str("ARBX_RPC_URL", default="http://127.0.0.1:8545")
+ARBX_RPC_TIMEOUT: float = env.float("ARBX_RPC_TIMEOUT", default=10.0)
+ARBX_CHAIN_ID: int = env.int("ARBX_CHAIN_ID", default=31337)
+# Largest block range asked of eth_getLogs at once (halved when the node refuses).
+ARBX_LOG_RANGE: int = env.int("ARBX_LOG_RANGE", default=2000)
 
 from config.settings.components.axes import *  # noqa: E402, F403
 from config.settings.components.celery import *  # noqa: E402, F403

@@ -1,0 +1,256 @@
+"""The one JSON-RPC client: web3.py over HTTP with timeouts, batches and clear errors.
+
+Every call to a node goes through `ChainClient`; a failure becomes `ChainRpcError`
+naming the method, so callers handle one error type.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from eth_typing import ChecksumAddress, HexStr
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import ContractLogicError, Web3Exception
+from web3.types import FilterParams, LogReceipt, RPCEndpoint, TxReceipt
+
+from arbitrage.errors import ArbitrageError, ArbitrageErrorCode
+
+logger = logging.getLogger(__name__)
+
+
+class ChainRpcError(ArbitrageError):
+    def __init__(self, method: str, error: object) -> None:
+        super().__init__(
+            ArbitrageErrorCode.RPC_ERROR,
+            f"RPC {method} failed: {error}",
+            {"method": method},
+        )
+        self.method = method
+
+
+class ChainMismatchError(ArbitrageError):
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(
+            ArbitrageErrorCode.CHAIN_MISMATCH,
+            f"the RPC endpoint serves chain {actual}, not chain {expected}",
+            {"expected": expected, "actual": actual},
+        )
+
+
+class CallRevertedError(Exception):
+    """An eth_call reverted; `data` holds the revert data (a custom error, if any)."""
+
+    def __init__(self, message: str, data: str | None) -> None:
+        super().__init__(message)
+        self.data = data
+
+
+@dataclass(frozen=True)
+class BlockHeader:
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: int
+    base_fee_per_gas: int
+
+
+def _hex(value: Any) -> str:
+    return "0x" + bytes(HexBytes(value)).hex()
+
+
+class ChainClient:
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self.url = url
+        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+
+    # -- plain requests -------------------------------------------------------------------
+    def _request(self, method: str, params: Sequence[Any]) -> Any:
+        try:
+            response = self.w3.provider.make_request(RPCEndpoint(method), list(params))
+        except (OSError, Web3Exception, ValueError) as exc:
+            raise ChainRpcError(method, exc) from exc
+        if response.get("error"):
+            raise ChainRpcError(method, response["error"])
+        return response.get("result")
+
+    def chain_id(self) -> int:
+        return int(self._request("eth_chainId", []), 16)
+
+    def check_chain_id(self, expected: int) -> None:
+        actual = self.chain_id()
+        if actual != expected:
+            raise ChainMismatchError(expected, actual)
+
+    def block_number(self) -> int:
+        return int(self._request("eth_blockNumber", []), 16)
+
+    def block(self, number: int | str = "latest") -> BlockHeader:
+        tag = hex(number) if isinstance(number, int) else number
+        raw = self._request("eth_getBlockByNumber", [tag, False])
+        if raw is None:
+            raise ChainRpcError("eth_getBlockByNumber", f"block {number} not found")
+        return BlockHeader(
+            number=int(raw["number"], 16),
+            hash=raw["hash"],
+            parent_hash=raw["parentHash"],
+            timestamp=int(raw["timestamp"], 16),
+            base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
+        )
+
+    def transaction_count(self, address: str, block: str = "pending") -> int:
+        return int(self._request("eth_getTransactionCount", [address, block]), 16)
+
+    def balance(self, address: str, block: int | str = "latest") -> int:
+        tag = hex(block) if isinstance(block, int) else block
+        return int(self._request("eth_getBalance", [address, tag]), 16)
+
+    def max_priority_fee(self) -> int:
+        try:
+            return int(self._request("eth_maxPriorityFeePerGas", []), 16)
+        except ChainRpcError:
+            return 1_000_000_000
+
+    def send_raw_transaction(self, raw: bytes | str) -> str:
+        return str(self._request("eth_sendRawTransaction", [_hex(raw)]))
+
+    def receipt(self, tx_hash: str) -> TxReceipt | None:
+        try:
+            return self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
+        except Web3Exception as exc:
+            if "not found" in str(exc).lower():
+                return None
+            raise ChainRpcError("eth_getTransactionReceipt", exc) from exc
+        except OSError as exc:
+            raise ChainRpcError("eth_getTransactionReceipt", exc) from exc
+
+    def transaction(self, tx_hash: str) -> dict[str, Any] | None:
+        raw = self._request("eth_getTransactionByHash", [tx_hash])
+        return cast(dict[str, Any] | None, raw)
+
+    def call(
+        self, tx: dict[str, Any], block: int | str = "latest", *, state_override: Any = None
+    ) -> bytes:
+        """eth_call; raises CallRevertedError with the revert data when the call reverts."""
+        tag = hex(block) if isinstance(block, int) else block
+        params: list[Any] = [tx, tag]
+        if state_override is not None:
+            params.append(state_override)
+        try:
+            response = self.w3.provider.make_request(RPCEndpoint("eth_call"), params)
+        except (OSError, Web3Exception, ValueError) as exc:
+            raise ChainRpcError("eth_call", exc) from exc
+        error = response.get("error")
+        if error:
+            message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
+            data = error.get("data") if isinstance(error, dict) else None
+            if "revert" in message.lower() or data:
+                raise CallRevertedError(message, data if isinstance(data, str) else None)
+            raise ChainRpcError("eth_call", error)
+        return bytes(HexBytes(response["result"]))
+
+    def estimate_gas(self, tx: dict[str, Any]) -> int:
+        try:
+            return int(self.w3.eth.estimate_gas(cast(Any, tx)))
+        except ContractLogicError as exc:
+            raise CallRevertedError(str(exc), getattr(exc, "data", None)) from exc
+        except (OSError, Web3Exception, ValueError) as exc:
+            raise ChainRpcError("eth_estimateGas", exc) from exc
+
+    # -- batches --------------------------------------------------------------------------
+    def call_batch(
+        self, calls: Sequence[tuple[str, bytes]], block: int | str = "latest"
+    ) -> list[bytes | None]:
+        """Many eth_calls in one HTTP request; a reverted call gives None in its place."""
+        if not calls:
+            return []
+        tag = hex(block) if isinstance(block, int) else block
+        requests = [
+            (RPCEndpoint("eth_call"), [{"to": to, "data": _hex(data)}, tag]) for to, data in calls
+        ]
+        try:
+            responses = self.w3.provider.make_batch_request(requests)
+        except (OSError, Web3Exception, ValueError) as exc:
+            raise ChainRpcError("eth_call (batch)", exc) from exc
+        if not isinstance(responses, list):
+            raise ChainRpcError("eth_call (batch)", responses.get("error", responses))
+        results: list[bytes | None] = []
+        for response in responses:
+            if response.get("error"):
+                results.append(None)
+            else:
+                results.append(bytes(HexBytes(response["result"])))
+        return results
+
+    def blocks(self, numbers: Sequence[int]) -> dict[int, BlockHeader]:
+        """Headers of many blocks in one HTTP request."""
+        if not numbers:
+            return {}
+        requests = [
+            (RPCEndpoint("eth_getBlockByNumber"), [hex(number), False]) for number in numbers
+        ]
+        try:
+            responses = self.w3.provider.make_batch_request(requests)
+        except (OSError, Web3Exception, ValueError) as exc:
+            raise ChainRpcError("eth_getBlockByNumber (batch)", exc) from exc
+        if not isinstance(responses, list):
+            raise ChainRpcError("eth_getBlockByNumber (batch)", responses.get("error", responses))
+        headers: dict[int, BlockHeader] = {}
+        for response in responses:
+            raw = response.get("result")
+            if not raw:
+                continue
+            header = BlockHeader(
+                number=int(raw["number"], 16),
+                hash=raw["hash"],
+                parent_hash=raw["parentHash"],
+                timestamp=int(raw["timestamp"], 16),
+                base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
+            )
+            headers[header.number] = header
+        return headers
+
+    def get_logs(
+        self,
+        *,
+        address: Sequence[str] | str | None,
+        topics: Sequence[Any],
+        from_block: int,
+        to_block: int,
+        max_range: int = 2000,
+    ) -> list[LogReceipt]:
+        """Logs from from_block to to_block inclusive, in ranges; a refused range is halved."""
+        logs: list[LogReceipt] = []
+        start, span = from_block, max(1, max_range)
+        while start <= to_block:
+            end = min(to_block, start + span - 1)
+            params: FilterParams = {
+                "fromBlock": start,
+                "toBlock": end,
+                "topics": list(topics),
+            }
+            if address is not None:
+                params["address"] = cast(Any, address)
+            try:
+                logs.extend(self.w3.eth.get_logs(params))
+            except (OSError, Web3Exception, ValueError) as exc:
+                if end == start:
+                    raise ChainRpcError("eth_getLogs", exc) from exc
+                span = max(1, (end - start + 1) // 2)
+                logger.info("eth_getLogs refused %s..%s, halving to %s", start, end, span)
+                continue
+            start = end + 1
+        return logs
+
+    def contract(self, address: str, abi: list[dict[str, Any]]) -> Any:
+        return self.w3.eth.contract(address=ChecksumAddress(HexStr(address)), abi=abi)
+
+
+def client_for(url: str, *, timeout: float, chain_id: int | None = None) -> ChainClient:
+    client = ChainClient(url, timeout=timeout)
+    if chain_id is not None:
+        client.check_chain_id(chain_id)
+    return client

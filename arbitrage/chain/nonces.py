@@ -1,0 +1,30 @@
+"""The nonce manager: one row per (chain, account), locked while a nonce is handed out.
+
+The next nonce is the larger of what the node counts (pending) and one past the highest
+nonce of our own transactions still in flight; a trade that was dropped unsent gives its
+nonce back simply by no longer being in flight.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+
+from arbitrage.chain.client import ChainClient
+from arbitrage.models import AccountNonce, Chain, Trade
+
+IN_FLIGHT = (Trade.State.SIGNED, Trade.State.SUBMITTED)
+
+
+@transaction.atomic
+def nonce_reserve(*, chain: Chain, address: str, client: ChainClient) -> int:
+    row, _ = AccountNonce.objects.get_or_create(chain=chain, address=address)
+    row = AccountNonce.objects.select_for_update().get(pk=row.pk)
+    pending = client.transaction_count(address, "pending")
+    highest = Trade.objects.filter(
+        opportunity__chain=chain, account=address, state__in=IN_FLIGHT
+    ).aggregate(highest=Max("nonce"))["highest"]
+    nonce = max(pending, (highest + 1) if highest is not None else 0)
+    row.next_nonce = nonce + 1
+    row.save(update_fields=["next_nonce", "updated_at"])
+    return nonce

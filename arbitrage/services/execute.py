@@ -1,0 +1,395 @@
+"""Execution: an approved trade becomes a transaction through a persisted state machine.
+
+    approved -> simulated -> signed -> submitted -> confirmed
+                     \\-> rejected       \\-> failed / dropped
+
+Each step is one database transaction that locks the trade row (`select_for_update`),
+checks the state it expects, does its work and moves the state on. A task delivered twice
+finds the state already moved and does nothing; a worker killed after signing leaves the
+signed bytes in the row, and the next run re-broadcasts exactly those bytes (same nonce,
+same hash), so one opportunity never produces two different transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from eth_utils.address import to_checksum_address
+
+from arbitrage.chain.client import CallRevertedError, ChainClient, ChainRpcError
+from arbitrage.chain.contracts import (
+    CycleCall,
+    cycle_executed_events,
+    decode_profit,
+    decode_revert,
+    execute_calldata,
+)
+from arbitrage.chain.nonces import nonce_reserve
+from arbitrage.chain.signer import Signer
+from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Trade
+from arbitrage.services.control import control_for
+
+logger = logging.getLogger(__name__)
+
+DEADLINE_BLOCKS = 2  # the executor reverts if the trade lands later than this
+GAS_MARGIN_PERCENT = 130
+REPLACEMENT_BUMP_PERCENT = 125  # nodes want at least +10 % to replace a pending transaction
+
+
+@dataclass(frozen=True)
+class ExecutionContext:
+    client: ChainClient
+    signer: Signer | None
+    mode: str  # dry_run | live
+
+
+def _threshold(opportunity: Opportunity) -> Threshold | None:
+    return (
+        Threshold.objects.filter(chain=opportunity.chain, start_token=opportunity.start_token)
+        .select_related("chain")
+        .first()
+        or Threshold.objects.filter(chain=opportunity.chain, start_token__isnull=True).first()
+    )
+
+
+def cycle_call(opportunity: Opportunity, *, deadline_block: int) -> CycleCall:
+    pools = {p.pk: p for p in Pool.objects.filter(pk__in=opportunity.pool_path)}
+    tokens_in = opportunity.token_path[:-1]
+    zero_for_one = [
+        pools[pid].token0_id == tin
+        for pid, tin in zip(opportunity.pool_path, tokens_in, strict=True)
+    ]
+    threshold = _threshold(opportunity)
+    min_net = threshold.min_net_profit if threshold else 0
+    return CycleCall(
+        pairs=[pools[pid].address for pid in opportunity.pool_path],
+        zero_for_one=zero_for_one,
+        fees_ppm=[pools[pid].fee_ppm for pid in opportunity.pool_path],
+        start_token=opportunity.start_token.address,
+        amount_in=opportunity.amount_in,
+        min_profit=max(1, opportunity.gas_cost + min_net),
+        deadline_block=deadline_block,
+    )
+
+
+def _finish(trade: Trade, state: str, error: str = "") -> None:
+    trade.state = state
+    trade.error = error[:2000]
+    trade.finished_at = timezone.now()
+    trade.save()
+    status = {
+        Trade.State.REJECTED: Opportunity.Status.REJECTED,
+        Trade.State.FAILED: Opportunity.Status.EXECUTED,
+        Trade.State.DROPPED: Opportunity.Status.EXPIRED,
+        Trade.State.CONFIRMED: Opportunity.Status.EXECUTED,
+    }.get(state)
+    if status:
+        Opportunity.objects.filter(pk=trade.opportunity_id).update(
+            status=status, reason=error[:255]
+        )
+    logger.info("trade %s %s %s", trade.pk, state, error)
+
+
+def _locked(trade_id: int, state: str) -> Trade | None:
+    trade = (
+        Trade.objects.select_for_update()
+        .select_related("opportunity__chain", "opportunity__start_token")
+        .get(pk=trade_id)
+    )
+    return trade if trade.state == state else None
+
+
+def _day_start() -> datetime:
+    return datetime.combine(timezone.now().date(), time.min, tzinfo=timezone.now().tzinfo)
+
+
+def risk_refusal(trade: Trade, control: ExecutionControl, base_fee: int, tip: int) -> str | None:
+    """Why the risk limits refuse this trade now, or None."""
+    opportunity = trade.opportunity
+    threshold = _threshold(opportunity)
+    if threshold is not None:
+        if threshold.max_input and opportunity.amount_in > threshold.max_input:
+            return (
+                f"risk: amount in {opportunity.amount_in} exceeds max input {threshold.max_input}"
+            )
+        if threshold.max_gas_price_wei and base_fee + tip > threshold.max_gas_price_wei:
+            return f"risk: gas price {base_fee + tip} exceeds {threshold.max_gas_price_wei}"
+        if threshold.max_daily_loss:
+            # Summed in Python: amounts are exact integers on every database (ADR 0001).
+            losses = sum(
+                -p
+                for p in Trade.objects.filter(
+                    opportunity__chain=opportunity.chain,
+                    opportunity__start_token=opportunity.start_token,
+                    finished_at__gte=_day_start(),
+                    realized_profit__lt=0,
+                ).values_list("realized_profit", flat=True)
+                if p is not None
+            )
+            if losses >= threshold.max_daily_loss:
+                return f"risk: daily loss {losses} reached the limit {threshold.max_daily_loss}"
+    in_flight = Trade.objects.filter(
+        opportunity__chain=opportunity.chain,
+        state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
+    ).count()
+    if in_flight >= control.max_trades_in_flight:
+        return (
+            f"risk: {in_flight} trade(s) already in flight (limit {control.max_trades_in_flight})"
+        )
+    return None
+
+
+def _simulate(ctx: ExecutionContext, trade_id: int) -> bool:
+    with transaction.atomic():
+        trade = _locked(trade_id, Trade.State.APPROVED)
+        if trade is None:
+            return False
+        opportunity = trade.opportunity
+        chain = opportunity.chain
+        control = control_for(chain=chain)
+        if control.execution_paused:
+            _finish(trade, Trade.State.REJECTED, f"kill switch: {control.reason or 'paused'}")
+            return False
+        if not chain.executor_address:
+            _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
+            return False
+        head = ctx.client.block("latest")
+        tip = ctx.client.max_priority_fee()
+        refusal = risk_refusal(trade, control, head.base_fee_per_gas, tip)
+        if refusal:
+            _finish(trade, Trade.State.REJECTED, refusal)
+            return False
+        call = cycle_call(opportunity, deadline_block=head.number + DEADLINE_BLOCKS)
+        sender = ctx.signer.address if ctx.signer else chain.executor_address
+        tx = {"from": sender, "to": chain.executor_address, "data": execute_calldata(call)}
+        try:
+            profit = decode_profit(ctx.client.call(tx, "latest"))
+        except CallRevertedError as exc:
+            _finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(exc.data)}")
+            return False
+        trade.simulated_profit = profit
+        trade.deadline_block = call.deadline_block
+        trade.simulated_at = timezone.now()
+        trade.state = Trade.State.SIMULATED
+        trade.mode = ctx.mode
+        if ctx.mode != Trade.Mode.LIVE:
+            trade.error = f"dry run: would have sent, simulated profit {profit}"
+            trade.finished_at = timezone.now()
+        trade.save()
+        return ctx.mode == Trade.Mode.LIVE
+
+
+def _fees(ctx: ExecutionContext) -> tuple[int, int]:
+    head = ctx.client.block("latest")
+    tip = ctx.client.max_priority_fee()
+    return 2 * head.base_fee_per_gas + tip, tip
+
+
+def _sign(ctx: ExecutionContext, trade_id: int) -> bool:
+    if ctx.signer is None:
+        raise RuntimeError("live execution needs a signer (ARBX_SIGNER_KEY)")
+    with transaction.atomic():
+        trade = _locked(trade_id, Trade.State.SIMULATED)
+        if trade is None:
+            return False
+        opportunity = trade.opportunity
+        chain = opportunity.chain
+        if control_for(chain=chain).execution_paused:
+            _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
+            return False
+        call = cycle_call(opportunity, deadline_block=trade.deadline_block or 0)
+        data = execute_calldata(call)
+        try:
+            gas = ctx.client.estimate_gas(
+                {"from": ctx.signer.address, "to": chain.executor_address, "data": data}
+            )
+        except CallRevertedError as exc:
+            _finish(
+                trade, Trade.State.REJECTED, f"gas estimate reverted: {decode_revert(exc.data)}"
+            )
+            return False
+        max_fee, tip = _fees(ctx)
+        nonce = nonce_reserve(chain=chain, address=ctx.signer.address, client=ctx.client)
+        gas_limit = gas * GAS_MARGIN_PERCENT // 100
+        signed = ctx.signer.sign(
+            {
+                "type": 2,
+                "chainId": chain.chain_id,
+                "nonce": nonce,
+                "to": to_checksum_address(chain.executor_address),
+                "data": data,
+                "value": 0,
+                "gas": gas_limit,
+                "maxFeePerGas": max_fee,
+                "maxPriorityFeePerGas": tip,
+            }
+        )
+        trade.account = ctx.signer.address
+        trade.nonce = nonce
+        trade.gas_limit = gas_limit
+        trade.max_fee_per_gas = max_fee
+        trade.signed_tx = "0x" + signed.raw.hex()
+        trade.tx_hash = signed.hash
+        trade.tx_hashes = [signed.hash]
+        trade.signed_at = timezone.now()
+        trade.state = Trade.State.SIGNED
+        trade.save()
+        return True
+
+
+def _broadcast(ctx: ExecutionContext, trade: Trade) -> None:
+    """Send the stored signed bytes; 'already known' means an earlier send got through."""
+    try:
+        ctx.client.send_raw_transaction(trade.signed_tx)
+    except ChainRpcError as exc:
+        text = str(exc).lower()
+        if "already known" in text or "already imported" in text:
+            return
+        if "nonce too low" in text and ctx.client.transaction(trade.tx_hash or "") is not None:
+            return
+        raise
+
+
+def _submit(ctx: ExecutionContext, trade_id: int) -> bool:
+    with transaction.atomic():
+        trade = _locked(trade_id, Trade.State.SIGNED)
+        if trade is None:
+            return False
+        try:
+            _broadcast(ctx, trade)
+        except ChainRpcError as exc:
+            if "nonce too low" in str(exc).lower():
+                _finish(trade, Trade.State.DROPPED, f"not sent: {exc.message}")
+                return False
+            raise
+        trade.state = Trade.State.SUBMITTED
+        trade.submitted_at = timezone.now()
+        trade.submitted_block = ctx.client.block_number()
+        trade.save()
+        return True
+
+
+def trade_execute(*, trade_id: int, ctx: ExecutionContext) -> Trade:
+    """Advance a trade as far as it can go now; safe twice, concurrently or after a crash."""
+    steps = (_simulate, _sign, _submit)
+    for step in steps:
+        if not step(ctx, trade_id):
+            break
+    return Trade.objects.get(pk=trade_id)
+
+
+def trades_recover(*, chain: Chain, ctx: ExecutionContext) -> int:
+    """Re-broadcast trades left signed by a worker that died before recording the send."""
+    count = 0
+    for trade_id in Trade.objects.filter(
+        opportunity__chain=chain, state=Trade.State.SIGNED
+    ).values_list("pk", flat=True):
+        count += int(_submit(ctx, trade_id))
+    return count
+
+
+def _receipt(ctx: ExecutionContext, trade: Trade) -> Any:
+    for tx_hash in reversed(trade.tx_hashes or [trade.tx_hash]):
+        if tx_hash:
+            receipt = ctx.client.receipt(tx_hash)
+            if receipt is not None:
+                return receipt
+    return None
+
+
+def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:  # noqa: PLR0911
+    """Check a submitted trade: confirm it after N blocks, replace it if stuck, drop it if gone."""
+    with transaction.atomic():
+        trade = _locked(trade_id, Trade.State.SUBMITTED)
+        if trade is None:
+            return Trade.objects.get(pk=trade_id)
+        chain = trade.opportunity.chain
+        control = control_for(chain=chain)
+        head = ctx.client.block_number()
+        receipt = _receipt(ctx, trade)
+        if receipt is not None:
+            mined_in = int(receipt["blockNumber"])
+            if head - mined_in + 1 < control.confirmations:
+                return trade
+            trade.block_number = mined_in
+            trade.gas_used = int(receipt["gasUsed"])
+            trade.effective_gas_price = int(receipt.get("effectiveGasPrice", 0))
+            trade.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+            if int(receipt["status"]) != 1:
+                trade.realized_profit = 0
+                _finish(trade, Trade.State.FAILED, "reverted on chain")
+                return trade
+            events = cycle_executed_events(receipt, chain.executor_address)
+            trade.realized_profit = sum(int(e["profit"]) for e in events)
+            trade.confirmed_at = timezone.now()
+            _finish(trade, Trade.State.CONFIRMED)
+            return trade
+        waited = head - (trade.submitted_block or head)
+        if waited < control.replace_after_blocks:
+            if ctx.client.transaction(trade.tx_hash or "") is None:
+                _broadcast(ctx, trade)  # fell out of the pool (or a reorg): same bytes again
+            return trade
+        if trade.deadline_block is not None and head > trade.deadline_block:
+            # Past its deadline the executor would revert: nothing to gain by replacing.
+            if not any(ctx.client.transaction(h) for h in trade.tx_hashes):
+                _finish(trade, Trade.State.DROPPED, "not mined before its deadline block")
+            return trade
+        _replace(ctx, trade)
+        return trade
+
+
+def _replace(ctx: ExecutionContext, trade: Trade) -> None:
+    if ctx.signer is None or trade.nonce is None:
+        return
+    chain = trade.opportunity.chain
+    max_fee, tip = _fees(ctx)
+    old_fee = trade.max_fee_per_gas or 0
+    max_fee = max(max_fee, old_fee * REPLACEMENT_BUMP_PERCENT // 100)
+    tip = max(tip * REPLACEMENT_BUMP_PERCENT // 100, 1)
+    call = cycle_call(trade.opportunity, deadline_block=trade.deadline_block or 0)
+    signed = ctx.signer.sign(
+        {
+            "type": 2,
+            "chainId": chain.chain_id,
+            "nonce": trade.nonce,
+            "to": to_checksum_address(chain.executor_address),
+            "data": execute_calldata(call),
+            "value": 0,
+            "gas": trade.gas_limit,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": tip,
+        }
+    )
+    trade.signed_tx = "0x" + signed.raw.hex()
+    trade.tx_hash = signed.hash
+    trade.tx_hashes = [*trade.tx_hashes, signed.hash]
+    trade.max_fee_per_gas = max_fee
+    trade.submitted_block = ctx.client.block_number()
+    trade.save()
+    _broadcast(ctx, trade)
+    logger.info("trade %s replaced with fee %s (nonce %s)", trade.pk, max_fee, trade.nonce)
+
+
+def trades_rewind(*, chain: Chain, after_block: int) -> int:
+    """A reorg removed blocks after `after_block`: trades mined there are pending again,
+    and any profit booked for them is withdrawn until they are mined again."""
+    trades = Trade.objects.filter(opportunity__chain=chain, block_number__gt=after_block)
+    count = trades.update(
+        state=Trade.State.SUBMITTED,
+        block_number=None,
+        realized_profit=None,
+        gas_used=None,
+        confirmed_at=None,
+        finished_at=None,
+        submitted_block=after_block,
+        error="reorg: its block left the chain",
+    )
+    Opportunity.objects.filter(
+        chain=chain, block_number__gt=after_block, status=Opportunity.Status.DETECTED
+    ).update(status=Opportunity.Status.EXPIRED, reason="reorg")
+    return count

@@ -1,0 +1,325 @@
+"""Keep the database's picture of the market equal to the chain's.
+
+One `chain_sync` call: detect and rewind a reorg, discover new pools from the factories'
+`PairCreated` logs, read reserves of new pools with `getReserves`, apply the `Sync` logs
+since the last synced block, store reserve history, and report which pools changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+
+from arbitrage.chain import abi
+from arbitrage.chain.client import BlockHeader, ChainClient
+from arbitrage.models import BlockRecord, Chain, Dex, Pool, ReserveSnapshot, Token
+from arbitrage.services.market import pool_upsert, token_upsert
+
+logger = logging.getLogger(__name__)
+
+# Block records kept for reorg detection; a reorg deeper than this is re-read from scratch.
+BLOCK_HISTORY = 256
+
+
+@dataclass
+class SyncResult:
+    head: int
+    changed_pool_ids: list[int] = field(default_factory=list)
+    discovered: int = 0
+    rewound_to: int | None = None
+
+
+def _address_from_topic(value: Any) -> str:
+    return str(to_checksum_address("0x" + bytes(HexBytes(value))[-20:].hex()))
+
+
+def _block_time(header: BlockHeader) -> datetime:
+    return datetime.fromtimestamp(header.timestamp, tz=UTC)
+
+
+def last_block(chain: Chain) -> BlockRecord | None:
+    return BlockRecord.objects.filter(chain=chain).order_by("-number").first()
+
+
+# -- reorgs ---------------------------------------------------------------------------------
+def _common_ancestor(chain: Chain, client: ChainClient) -> int | None:
+    """The newest recorded block still on the chain, or None when every record is stale."""
+    records = list(BlockRecord.objects.filter(chain=chain).order_by("-number")[:BLOCK_HISTORY])
+    on_chain = client.blocks([r.number for r in records])
+    for record in records:
+        header = on_chain.get(record.number)
+        if header is not None and header.hash == record.hash:
+            return record.number
+    return None
+
+
+def chain_rewind(*, chain: Chain, to_block: int | None) -> list[int]:
+    """Forget everything synced after `to_block` (None: everything); returns affected pool ids."""
+    from arbitrage.services.execute import trades_rewind
+
+    after = -1 if to_block is None else to_block
+    affected = set(
+        ReserveSnapshot.objects.filter(pool__chain=chain, block_number__gt=after).values_list(
+            "pool_id", flat=True
+        )
+    )
+    ReserveSnapshot.objects.filter(pool__chain=chain, block_number__gt=after).delete()
+    BlockRecord.objects.filter(chain=chain, number__gt=after).delete()
+    for pool in Pool.objects.filter(pk__in=affected):
+        previous = pool.snapshots.filter(block_number__lte=after).order_by("-block_number").first()
+        if previous is None:
+            pool.last_synced_block = None  # re-read with getReserves
+        else:
+            pool.reserve0, pool.reserve1 = previous.reserve0, previous.reserve1
+            pool.last_synced_block = to_block
+        pool.save(update_fields=["reserve0", "reserve1", "last_synced_block", "updated_at"])
+    Pool.objects.filter(chain=chain, last_synced_block__gt=after).update(last_synced_block=to_block)
+    Dex.objects.filter(chain=chain, discovered_to_block__gt=after).update(
+        discovered_to_block=to_block
+    )
+    trades_rewind(chain=chain, after_block=after)
+    logger.warning("reorg: rewound chain %s to block %s", chain.chain_id, to_block)
+    return sorted(affected)
+
+
+# -- discovery ------------------------------------------------------------------------------
+def _token_metadata(client: ChainClient, addresses: list[str], block: int) -> dict[str, Any]:
+    calls = []
+    for address in addresses:
+        calls += [(address, abi.SYMBOL), (address, abi.NAME), (address, abi.DECIMALS)]
+    results = client.call_batch(calls, block)
+    meta: dict[str, Any] = {}
+    for i, address in enumerate(addresses):
+        symbol, name, decimals = results[3 * i : 3 * i + 3]
+        meta[address] = {
+            "symbol": abi.decode_text(symbol),
+            "name": abi.decode_text(name),
+            "decimals": abi.decode_uint(decimals),
+        }
+    return meta
+
+
+def _register_token(chain: Chain, address: str, meta: dict[str, Any]) -> Token:
+    existing = Token.objects.filter(chain=chain, address=address).first()
+    if existing is not None:
+        return existing
+    decimals = meta.get("decimals")
+    if decimals is None or decimals > 255:
+        # No usable decimals(): keep the token so its pools are known, but never trade it.
+        token = token_upsert(
+            chain=chain, address=address, symbol=meta.get("symbol", ""), decimals=0
+        )
+        token.is_blocked = True
+        token.save(update_fields=["is_blocked", "updated_at"])
+        return token
+    return token_upsert(
+        chain=chain,
+        address=address,
+        symbol=meta.get("symbol") or address[:8],
+        name=meta.get("name", ""),
+        decimals=int(decimals),
+    )
+
+
+def pools_discover(*, chain: Chain, client: ChainClient, dex: Dex, to_block: int) -> list[Pool]:
+    start = (dex.discovered_to_block + 1) if dex.discovered_to_block is not None else 0
+    if start > to_block:
+        return []
+    logs = client.get_logs(
+        address=dex.factory_address,
+        topics=[abi.PAIR_CREATED],
+        from_block=start,
+        to_block=to_block,
+        max_range=settings.ARBX_LOG_RANGE,
+    )
+    created = []
+    for log in logs:
+        token0 = _address_from_topic(log["topics"][1])
+        token1 = _address_from_topic(log["topics"][2])
+        pair = str(to_checksum_address("0x" + bytes(log["data"])[12:32].hex()))
+        created.append((pair, token0, token1, int(log["blockNumber"])))
+    unknown = sorted(
+        {t for _, t0, t1, _ in created for t in (t0, t1)}
+        - set(Token.objects.filter(chain=chain).values_list("address", flat=True))
+    )
+    meta = _token_metadata(client, unknown, to_block) if unknown else {}
+    pools = []
+    for pair, token0, token1, block in created:
+        if Pool.objects.filter(chain=chain, address=pair).exists():
+            continue
+        pool = pool_upsert(
+            dex=dex,
+            address=pair,
+            token0=_register_token(chain, token0, meta.get(token0, {})),
+            token1=_register_token(chain, token1, meta.get(token1, {})),
+        )
+        pool.created_block = block
+        pool.last_synced_block = None
+        pool.save(update_fields=["created_block", "last_synced_block", "updated_at"])
+        pools.append(pool)
+    dex.discovered_to_block = to_block
+    dex.save(update_fields=["discovered_to_block", "updated_at"])
+    return pools
+
+
+# -- reserves -------------------------------------------------------------------------------
+def _cold_start(
+    chain: Chain, client: ChainClient, pools: list[Pool], head: BlockHeader
+) -> list[int]:
+    results = client.call_batch([(p.address, abi.GET_RESERVES) for p in pools], head.number)
+    changed, snapshots = [], []
+    for pool, raw in zip(pools, results, strict=True):
+        reserves = abi.decode_reserves(raw)
+        if reserves is None:
+            logger.warning("getReserves failed for pool %s: deactivated", pool.address)
+            pool.active = False
+            pool.save(update_fields=["active", "updated_at"])
+            continue
+        pool.reserve0, pool.reserve1 = reserves
+        pool.last_synced_block = head.number
+        changed.append(pool)
+        snapshots.append(
+            ReserveSnapshot(
+                pool=pool,
+                block_number=head.number,
+                block_hash=head.hash,
+                reserve0=reserves[0],
+                reserve1=reserves[1],
+                timestamp=_block_time(head),
+            )
+        )
+    Pool.objects.bulk_update(changed, ["reserve0", "reserve1", "last_synced_block"])
+    _save_snapshots(snapshots)
+    return [p.pk for p in changed]
+
+
+def _save_snapshots(snapshots: Iterable[ReserveSnapshot]) -> None:
+    ReserveSnapshot.objects.bulk_create(
+        list(snapshots),
+        update_conflicts=True,
+        unique_fields=["pool", "block_number"],
+        update_fields=["reserve0", "reserve1", "block_hash", "timestamp"],
+    )
+
+
+def _apply_sync_logs(
+    chain: Chain, client: ChainClient, from_block: int, head: BlockHeader
+) -> list[int]:
+    if from_block > head.number:
+        return []
+    logs = client.get_logs(
+        address=None,
+        topics=[abi.SYNC],
+        from_block=from_block,
+        to_block=head.number,
+        max_range=settings.ARBX_LOG_RANGE,
+    )
+    by_address = {
+        p.address.lower(): p
+        for p in Pool.objects.filter(chain=chain, last_synced_block__isnull=False)
+    }
+    latest: dict[tuple[int, int], tuple[int, int, str]] = {}  # (pool, block) -> reserves, hash
+    ordered = sorted(logs, key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
+    for log in ordered:
+        pool = by_address.get(str(log["address"]).lower())
+        if pool is None:
+            continue
+        data = bytes(log["data"])
+        reserves = abi.decode_reserves(data)
+        if reserves is None:
+            continue
+        block = int(log["blockNumber"])
+        latest[(pool.pk, block)] = (*reserves, "0x" + bytes(log["blockHash"]).hex())
+    if not latest:
+        return []
+    headers = client.blocks(sorted({block for _, block in latest}))
+    snapshots = []
+    final: dict[int, tuple[int, int, int]] = {}
+    for (pool_id, block), (r0, r1, block_hash) in sorted(latest.items(), key=lambda i: i[0][1]):
+        header = headers.get(block) or head
+        snapshots.append(
+            ReserveSnapshot(
+                pool_id=pool_id,
+                block_number=block,
+                block_hash=block_hash,
+                reserve0=r0,
+                reserve1=r1,
+                timestamp=_block_time(header),
+            )
+        )
+        final[pool_id] = (r0, r1, block)
+        _record_block(chain, header if header.number == block else None)
+    _save_snapshots(snapshots)
+    pools = list(Pool.objects.filter(pk__in=final))
+    for pool in pools:
+        pool.reserve0, pool.reserve1, _ = final[pool.pk]
+    Pool.objects.bulk_update(pools, ["reserve0", "reserve1"])
+    return sorted(final)
+
+
+def _record_block(chain: Chain, header: BlockHeader | None) -> None:
+    if header is None:
+        return
+    BlockRecord.objects.update_or_create(
+        chain=chain,
+        number=header.number,
+        defaults={
+            "hash": header.hash,
+            "parent_hash": header.parent_hash,
+            "timestamp": _block_time(header),
+            "base_fee_per_gas": header.base_fee_per_gas,
+        },
+    )
+
+
+def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
+    """Bring the chain's pools up to the head block. One sync per chain at a time."""
+    with transaction.atomic():
+        Chain.objects.select_for_update().get(pk=chain.pk)
+        head = client.block("latest")
+        result = SyncResult(head=head.number)
+        previous = last_block(chain)
+        if previous is not None and previous.number > head.number:
+            previous_hash = None
+        else:
+            previous_hash = (
+                client.blocks([previous.number]).get(previous.number) if previous else None
+            )
+        if previous is not None and (previous_hash is None or previous_hash.hash != previous.hash):
+            ancestor = _common_ancestor(chain, client)
+            result.rewound_to = ancestor
+            affected = chain_rewind(chain=chain, to_block=ancestor)
+            result.changed_pool_ids.extend(affected)
+            previous = last_block(chain)
+        for dex in Dex.objects.filter(chain=chain, active=True):
+            result.discovered += len(
+                pools_discover(chain=chain, client=client, dex=dex, to_block=head.number)
+            )
+        cold = list(Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=True))
+        from_block = previous.number + 1 if previous is not None else head.number + 1
+        changed = set(result.changed_pool_ids)
+        changed.update(_apply_sync_logs(chain, client, from_block, head))
+        if cold:
+            changed.update(_cold_start(chain, client, cold, head))
+        Pool.objects.filter(chain=chain, last_synced_block__isnull=False).update(
+            last_synced_block=head.number
+        )
+        _record_block(chain, head)
+        BlockRecord.objects.filter(chain=chain, number__lt=head.number - BLOCK_HISTORY).delete()
+        result.changed_pool_ids = sorted(changed)
+    logger.info(
+        "sync chain %s to block %s: %s changed, %s discovered",
+        chain.chain_id,
+        head.number,
+        len(result.changed_pool_ids),
+        result.discovered,
+    )
+    return result
