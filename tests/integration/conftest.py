@@ -1,0 +1,73 @@
+"""Integration fixtures: a real anvil with the real Uniswap V2 contracts and our executor.
+
+One anvil and one deployed market serve the whole session; every test runs between an
+`evm_snapshot` and an `evm_revert`, so each one starts from the same chain state.
+"""
+
+from __future__ import annotations
+
+import pytest
+from web3 import Web3
+
+from arbitrage.chain.client import ChainClient
+from arbitrage.localnet.anvil import DEV_ACCOUNTS, Anvil
+from arbitrage.localnet.market import Deployer, LocalMarket, deploy_market
+from arbitrage.models import Chain
+from arbitrage.services.market import chain_upsert, dex_upsert
+from tests.conftest import SNAPSHOT
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def anvil():
+    with Anvil() as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def w3(anvil) -> Web3:
+    return Web3(Web3.HTTPProvider(anvil.url))
+
+
+@pytest.fixture(scope="session")
+def market(anvil, w3) -> LocalMarket:
+    return deploy_market(
+        w3, deployer=DEV_ACCOUNTS[0], snapshot=SNAPSHOT, executor_owner=DEV_ACCOUNTS[0]
+    )
+
+
+@pytest.fixture
+def fresh_chain(anvil, market):
+    """Chain state as deployed, restored after the test."""
+    snapshot = anvil.rpc("evm_snapshot")
+    yield anvil
+    anvil.rpc("evm_revert", snapshot)
+
+
+@pytest.fixture
+def deployer(w3) -> Deployer:
+    return Deployer(w3, DEV_ACCOUNTS[0])
+
+
+@pytest.fixture
+def client(anvil) -> ChainClient:
+    return ChainClient(anvil.url, timeout=10)
+
+
+def register_local_chain(anvil: Anvil, market: LocalMarket) -> Chain:
+    chain = chain_upsert(
+        chain_id=31337, name="anvil (local)", rpc_urls=[anvil.url], block_time_ms=1000
+    )
+    chain.wrapped_native_address = market.weth
+    chain.executor_address = market.executor
+    chain.full_clean()
+    chain.save()
+    for name, factory in market.factories.items():
+        dex_upsert(chain=chain, name=name, factory_address=factory, fee_ppm=3000)
+    return chain
+
+
+@pytest.fixture
+def local_chain(db, fresh_chain, market) -> Chain:
+    return register_local_chain(fresh_chain, market)

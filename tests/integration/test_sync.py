@@ -1,0 +1,104 @@
+"""Discovery and sync against the real Uniswap V2 contracts on anvil."""
+
+from __future__ import annotations
+
+import pytest
+
+from arbitrage.chain import abi
+from arbitrage.localnet.market import swap_exact_in
+from arbitrage.models import BlockRecord, Pool, ReserveSnapshot, Token
+from arbitrage.services.sync import chain_sync
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+def _tenth_percent_of_reserve0(client, address):
+    reserve0, _ = abi.decode_reserves(client.call_batch([(address, abi.GET_RESERVES)])[0])
+    return reserve0 // 1000
+
+
+def _on_chain_reserves(client, pool):
+    return abi.decode_reserves(client.call_batch([(pool.address, abi.GET_RESERVES)])[0])
+
+
+def test_it_discovers_every_pair_with_its_tokens(local_chain, market, client):
+    result = chain_sync(chain=local_chain, client=client)
+    assert result.discovered == len(market.pairs)
+    assert Pool.objects.filter(chain=local_chain).count() == len(market.pairs)
+    for token in market.tokens.values():
+        row = Token.objects.get(chain=local_chain, address=token.address)
+        assert (row.symbol, row.decimals) == (token.symbol, token.decimals)
+    assert {6, 8, 18} <= set(Token.objects.values_list("decimals", flat=True))
+
+
+def test_cold_start_reserves_equal_get_reserves(local_chain, client):
+    result = chain_sync(chain=local_chain, client=client)
+    pools = list(Pool.objects.filter(chain=local_chain))
+    assert sorted(result.changed_pool_ids) == sorted(p.pk for p in pools)
+    for pool in pools:
+        assert (pool.reserve0, pool.reserve1) == _on_chain_reserves(client, pool)
+        assert pool.last_synced_block == result.head
+    assert ReserveSnapshot.objects.filter(block_number=result.head).count() == len(pools)
+
+
+def test_a_swap_changes_exactly_its_pool_and_is_stored_in_history(
+    local_chain, market, client, deployer
+):
+    chain_sync(chain=local_chain, client=client)
+    target = market.pairs[0]
+    swap_exact_in(
+        deployer,
+        market,
+        target,
+        token_in=target.token0,
+        amount_in=_tenth_percent_of_reserve0(client, target.address),
+    )
+    result = chain_sync(chain=local_chain, client=client)
+    pool = Pool.objects.get(chain=local_chain, address=target.address)
+    assert result.changed_pool_ids == [pool.pk]
+    assert (pool.reserve0, pool.reserve1) == _on_chain_reserves(client, pool)
+    latest = pool.snapshots.order_by("-block_number").first()
+    assert (latest.reserve0, latest.reserve1) == (pool.reserve0, pool.reserve1)
+    assert latest.block_number > pool.created_block
+
+
+def test_a_second_sync_with_no_new_block_changes_nothing(local_chain, client):
+    chain_sync(chain=local_chain, client=client)
+    assert chain_sync(chain=local_chain, client=client).changed_pool_ids == []
+
+
+def test_a_reorg_is_detected_rewound_and_resynced(local_chain, market, client, deployer, anvil):
+    chain_sync(chain=local_chain, client=client)
+    fork_point = anvil.rpc("evm_snapshot")
+    target = market.pairs[1]
+    pool = Pool.objects.get(chain=local_chain, address=target.address)
+    before = (pool.reserve0, pool.reserve1)
+    swap_exact_in(
+        deployer,
+        market,
+        target,
+        token_in=target.token0,
+        amount_in=_tenth_percent_of_reserve0(client, target.address),
+    )
+    chain_sync(chain=local_chain, client=client)
+    pool.refresh_from_db()
+    orphaned = (pool.reserve0, pool.reserve1)
+    assert orphaned != before
+    # The swap's block leaves the chain; another block takes its height.
+    anvil.rpc("evm_revert", fork_point)
+    anvil.mine(1)
+    result = chain_sync(chain=local_chain, client=client)
+    assert result.rewound_to is not None
+    pool.refresh_from_db()
+    assert (pool.reserve0, pool.reserve1) == before == _on_chain_reserves(client, pool)
+    assert not ReserveSnapshot.objects.filter(
+        pool=pool, reserve0=orphaned[0], reserve1=orphaned[1]
+    ).exists()
+    head = client.block("latest")
+    assert BlockRecord.objects.get(chain=local_chain, number=head.number).hash == head.hash
+
+
+def test_small_log_ranges_give_the_same_result(local_chain, market, client, deployer, settings):
+    settings.ARBX_LOG_RANGE = 3
+    result = chain_sync(chain=local_chain, client=client)
+    assert result.discovered == len(market.pairs)
