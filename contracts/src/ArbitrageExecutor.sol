@@ -103,6 +103,7 @@ contract ArbitrageExecutor is IArbitrageExecutor {
     }
 
     /// @dev Measures the starting balances, takes the loan (the cycle runs in `uniswapV2Call`), checks the result.
+    ///      Called only by `execute`, whose arguments (`msg.data[4:]`, viewed as `args`) become the swap's data.
     function _run(CycleArgs calldata args) private returns (uint256 profit) {
         address firstPair = args.pairs[0];
         bool firstZeroForOne = args.zeroForOne[0];
