@@ -1,0 +1,94 @@
+"""The bot's loop for one chain, as plain functions the Celery tasks (and the benchmark) call:
+sync -> scan -> choose -> execute -> confirm."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from arbitrage.chain.registry import client_for_chain
+from arbitrage.chain.signer import Signer, signer_from_secrets
+from arbitrage.models import Chain, Opportunity, Trade
+from arbitrage.services.control import control_for
+from arbitrage.services.execute import (
+    ExecutionContext,
+    trade_confirm,
+    trade_execute,
+    trades_recover,
+)
+from arbitrage.services.scan import engine_reset, scan_pools
+from arbitrage.services.sync import SyncResult, chain_sync
+from arbitrage.services.trades import trade_approve
+
+logger = logging.getLogger(__name__)
+
+
+def execution_context(chain: Chain) -> ExecutionContext:
+    mode = settings.ARBX_EXECUTION_MODE
+    signer: Signer | None = signer_from_secrets(required=mode == Trade.Mode.LIVE)
+    return ExecutionContext(client=client_for_chain(chain), signer=signer, mode=mode)
+
+
+def pipeline_sync(chain: Chain) -> SyncResult:
+    result = chain_sync(chain=chain, client=client_for_chain(chain))
+    if result.rewound_to is not None:
+        engine_reset(chain)  # reserves went back in time: rebuild from the database
+    return result
+
+
+def pipeline_scan(chain: Chain, pool_ids: list[int], block_number: int) -> list[Opportunity]:
+    if not control_for(chain=chain).scanning_enabled:
+        return []
+    client = client_for_chain(chain)
+    gas_price = client.block("latest").base_fee_per_gas + client.max_priority_fee()
+    found = scan_pools(
+        chain=chain, pool_ids=pool_ids, block_number=block_number, gas_price_wei=gas_price
+    )
+    return sorted(found, key=lambda o: o.net_profit, reverse=True)
+
+
+def choose_for_execution(chain: Chain, found: list[Opportunity]) -> list[Opportunity]:
+    """The best opportunities that share no pool, within the free in-flight slots."""
+    control = control_for(chain=chain)
+    if control.execution_paused:
+        return []
+    in_flight = Trade.objects.filter(
+        opportunity__chain=chain, state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED)
+    ).count()
+    slots = max(0, control.max_trades_in_flight - in_flight)
+    chosen: list[Opportunity] = []
+    used: set[int] = set()
+    for opportunity in found:
+        if len(chosen) >= slots:
+            break
+        pools = set(opportunity.pool_path)
+        if pools & used:
+            continue
+        chosen.append(opportunity)
+        used |= pools
+    return chosen
+
+
+def approve(chosen: list[Opportunity]) -> list[int]:
+    trade_ids = []
+    for opportunity in chosen:
+        with transaction.atomic():
+            trade = trade_approve(opportunity_id=opportunity.pk, mode=settings.ARBX_EXECUTION_MODE)
+        trade_ids.append(trade.pk)
+    return trade_ids
+
+
+def pipeline_execute(chain: Chain, trade_id: int) -> Trade:
+    return trade_execute(trade_id=trade_id, ctx=execution_context(chain))
+
+
+def pipeline_confirm(chain: Chain) -> int:
+    ctx = execution_context(chain)
+    recovered = trades_recover(chain=chain, ctx=ctx)
+    for trade_id in Trade.objects.filter(
+        opportunity__chain=chain, state=Trade.State.SUBMITTED
+    ).values_list("pk", flat=True):
+        trade_confirm(trade_id=trade_id, ctx=ctx)
+    return recovered

@@ -1,0 +1,192 @@
+"""Scan: hand changed pools to the engine, price gas in the start token, apply the thresholds,
+and store each opportunity once per cycle and block.
+
+The engine is warm in the worker process: built from the database on first use (so a
+restarted worker rebuilds it), then kept current with each sync's changed pools.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from arbitrage.engine import ArbitrageEngine, CycleOpportunity
+from arbitrage.models import Chain, Opportunity, Pool, Threshold, Token
+
+logger = logging.getLogger(__name__)
+
+# Gas of one execution by hop count: the executor's measured cost (contracts/snapshots)
+# plus a margin for cold storage slots of pairs touched for the first time in a block.
+GAS_BY_HOPS = {2: 130_000, 3: 175_000, 4: 220_000}
+DEFAULT_MAX_HOPS = 3
+
+
+@dataclass
+class WarmEngine:
+    engine: ArbitrageEngine
+    pool_ids: set[int]
+    weth_id: int | None
+
+
+_engines: dict[int, WarmEngine] = {}
+_lock = threading.Lock()
+
+
+def tradable_pools(chain: Chain) -> list[Pool]:
+    """Active pools whose tokens may be traded: fee-on-transfer and blocked tokens are out."""
+    return list(
+        Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=False)
+        .exclude(token0__is_blocked=True)
+        .exclude(token1__is_blocked=True)
+        .exclude(token0__is_fee_on_transfer=True)
+        .exclude(token1__is_fee_on_transfer=True)
+    )
+
+
+def _weth_id(chain: Chain) -> int | None:
+    if not chain.wrapped_native_address:
+        return None
+    token = Token.objects.filter(chain=chain, address=chain.wrapped_native_address).first()
+    return token.pk if token else None
+
+
+def engine_build(chain: Chain) -> WarmEngine:
+    weth_id = _weth_id(chain)
+    thresholds = Threshold.objects.filter(chain=chain, enabled=True)
+    max_hops = max((t.max_hops for t in thresholds), default=DEFAULT_MAX_HOPS)
+    engine = ArbitrageEngine(max_hops=max_hops, hubs=[weth_id] if weth_id else [])
+    pools = tradable_pools(chain)
+    engine.upsert_pools(
+        [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in pools]
+    )
+    for threshold in thresholds.exclude(start_token__isnull=True):
+        if threshold.max_input:
+            engine.set_token_limits(threshold.start_token_id, max_input=threshold.max_input)
+    warm = WarmEngine(engine=engine, pool_ids={p.pk for p in pools}, weth_id=weth_id)
+    logger.info("engine for chain %s built: %s pools", chain.chain_id, len(pools))
+    return warm
+
+
+def engine_for(chain: Chain) -> WarmEngine:
+    with _lock:
+        warm = _engines.get(chain.pk)
+        if warm is None:
+            warm = _engines[chain.pk] = engine_build(chain)
+        return warm
+
+
+def engine_reset(chain: Chain | None = None) -> None:
+    """Drop the warm engine(s); the next scan rebuilds from the database."""
+    with _lock:
+        if chain is None:
+            _engines.clear()
+        else:
+            _engines.pop(chain.pk, None)
+
+
+def _gas_in_start_token(warm: WarmEngine, start_token: int, gas_cost_wei: int) -> int | None:
+    """Gas cost in the start token: through the deepest WETH pool of that token."""
+    if warm.weth_id is None:
+        return None
+    if start_token == warm.weth_id:
+        return gas_cost_wei
+    best: int | None = None
+    for pool in Pool.objects.filter(pk__in=warm.pool_ids).filter(
+        token0_id__in=(start_token, warm.weth_id), token1_id__in=(start_token, warm.weth_id)
+    ):
+        try:
+            out = warm.engine.quote([pool.pk], warm.weth_id, gas_cost_wei)[-1]
+        except ValueError:
+            continue
+        best = out if best is None else max(best, out)
+    return best
+
+
+def _threshold_for(chain: Chain, start_token: int) -> Threshold | None:
+    return (
+        Threshold.objects.filter(chain=chain, start_token_id=start_token).first()
+        or Threshold.objects.filter(chain=chain, start_token__isnull=True).first()
+    )
+
+
+def _passes(threshold: Threshold | None, found: CycleOpportunity, net: int) -> str | None:
+    if threshold is None:
+        return None if net > 0 else "net profit not positive"
+    if not threshold.enabled:
+        return "threshold disabled"
+    if len(found.pools) > threshold.max_hops:
+        return "too many hops"
+    if net < max(1, threshold.min_net_profit):
+        return "net profit below the minimum"
+    if threshold.min_profit_bps and net * 10_000 < threshold.min_profit_bps * found.amount_in:
+        return "net profit below the minimum basis points"
+    return None
+
+
+def opportunities_from(
+    *,
+    chain: Chain,
+    warm: WarmEngine,
+    found: list[CycleOpportunity],
+    block_number: int,
+    gas_price_wei: int,
+) -> list[Opportunity]:
+    stored = []
+    for cycle in found:
+        gas = GAS_BY_HOPS.get(len(cycle.pools), GAS_BY_HOPS[4])
+        gas_cost = _gas_in_start_token(warm, cycle.start_token, gas * gas_price_wei)
+        if gas_cost is None:
+            continue  # cannot price gas in this token: never trade blind
+        net = cycle.profit - gas_cost
+        if _passes(_threshold_for(chain, cycle.start_token), cycle, net) is not None:
+            continue
+        cycle_key = "-".join(str(p) for p in cycle.pools)
+        try:
+            with transaction.atomic():
+                opportunity, created = Opportunity.objects.get_or_create(
+                    chain=chain,
+                    cycle_key=cycle_key,
+                    block_number=block_number,
+                    defaults={
+                        "pool_path": list(cycle.pools),
+                        "token_path": list(cycle.tokens),
+                        "start_token_id": cycle.start_token,
+                        "amount_in": cycle.amount_in,
+                        "amounts_out": [str(a) for a in cycle.amounts_out],
+                        "gross_profit": cycle.profit,
+                        "gas_estimate": gas,
+                        "gas_cost": gas_cost,
+                        "net_profit": net,
+                    },
+                )
+        except IntegrityError:
+            continue  # another worker stored it first
+        if created:
+            stored.append(opportunity)
+    return stored
+
+
+def scan_pools(
+    *, chain: Chain, pool_ids: list[int], block_number: int, gas_price_wei: int
+) -> list[Opportunity]:
+    """Re-evaluate the cycles through these pools at their current reserves."""
+    warm = engine_for(chain)
+    pools = [p for p in tradable_pools(chain) if p.pk in set(pool_ids)]
+    new = [p for p in pools if p.pk not in warm.pool_ids]
+    if new:
+        warm.engine.upsert_pools(
+            [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in new]
+        )
+        warm.pool_ids.update(p.pk for p in new)
+    known = [p for p in pools if p not in new]
+    found = warm.engine.update_reserves(
+        [p.pk for p in known], [p.reserve0 for p in known], [p.reserve1 for p in known]
+    )
+    if new:
+        found = warm.engine.scan_all()  # new pools bring new cycles: look at all of them
+    return opportunities_from(
+        chain=chain, warm=warm, found=found, block_number=block_number, gas_price_wei=gas_price_wei
+    )

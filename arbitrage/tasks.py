@@ -1,0 +1,60 @@
+"""Celery tasks: thin wrappers over arbitrage.services.pipeline, one queue per stage.
+
+Arguments are ids only (never secrets, never amounts that could be stale): each task
+reads the current state from the database and the chain.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from arbitrage.models import Chain
+from arbitrage.services import pipeline
+
+logger = logging.getLogger(__name__)
+
+
+def _chain(chain_id: int) -> Chain | None:
+    return Chain.objects.filter(chain_id=chain_id, active=True).first()
+
+
+@shared_task(name="arbitrage.tasks.sync_chain", acks_late=True)
+def sync_chain(chain_id: int) -> dict[str, object]:
+    chain = _chain(chain_id)
+    if chain is None:
+        return {"skipped": "unknown or inactive chain"}
+    result = pipeline.pipeline_sync(chain)
+    if result.changed_pool_ids:
+        scan_chain.apply_async(args=[chain_id, result.changed_pool_ids, result.head], queue="scan")
+    return {"head": result.head, "changed": len(result.changed_pool_ids)}
+
+
+@shared_task(name="arbitrage.tasks.scan_chain", acks_late=True)
+def scan_chain(chain_id: int, pool_ids: list[int], block_number: int) -> dict[str, object]:
+    chain = _chain(chain_id)
+    if chain is None:
+        return {"skipped": "unknown or inactive chain"}
+    found = pipeline.pipeline_scan(chain, pool_ids, block_number)
+    trade_ids = pipeline.approve(pipeline.choose_for_execution(chain, found))
+    for trade_id in trade_ids:
+        execute_trade.apply_async(args=[trade_id], queue="execute")
+    return {"opportunities": len(found), "trades": trade_ids}
+
+
+@shared_task(name="arbitrage.tasks.execute_trade", acks_late=True)
+def execute_trade(trade_id: int) -> dict[str, object]:
+    from arbitrage.models import Trade
+
+    trade = Trade.objects.select_related("opportunity__chain").get(pk=trade_id)
+    trade = pipeline.pipeline_execute(trade.opportunity.chain, trade_id)
+    return {"trade": trade_id, "state": trade.state}
+
+
+@shared_task(name="arbitrage.tasks.execute_confirm", acks_late=True)
+def execute_confirm(chain_id: int) -> dict[str, object]:
+    chain = _chain(chain_id)
+    if chain is None:
+        return {"skipped": "unknown or inactive chain"}
+    return {"recovered": pipeline.pipeline_confirm(chain)}
