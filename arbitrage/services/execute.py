@@ -302,7 +302,7 @@ def _receipt(ctx: ExecutionContext, trade: Trade) -> Any:
     return None
 
 
-def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:  # noqa: PLR0911
+def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     """Check a submitted trade: confirm it after N blocks, replace it if stuck, drop it if gone."""
     with transaction.atomic():
         trade = _locked(trade_id, Trade.State.SUBMITTED)
@@ -329,21 +329,24 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:  # noqa: PL
             trade.confirmed_at = timezone.now()
             _finish(trade, Trade.State.CONFIRMED)
             return trade
-        waited = head - (trade.submitted_block or head)
-        if waited < control.replace_after_blocks:
-            if ctx.client.transaction(trade.tx_hash or "") is None:
-                _broadcast(ctx, trade)  # fell out of the pool (or a reorg): same bytes again
-            return trade
-        if trade.deadline_block is not None and head > trade.deadline_block:
-            # Past its deadline the executor would revert: nothing to gain by replacing.
-            if not any(ctx.client.transaction(h) for h in trade.tx_hashes):
+        known = any(ctx.client.transaction(h) for h in trade.tx_hashes if h)
+        past_deadline = trade.deadline_block is not None and head > trade.deadline_block
+        if not known:
+            if past_deadline:
+                # Gone from the node (dropped, or its block left the chain) and too late to run.
                 _finish(trade, Trade.State.DROPPED, "not mined before its deadline block")
+            else:
+                _broadcast(ctx, trade)  # same bytes, same nonce: never a second transaction
             return trade
-        _replace(ctx, trade)
+        waited = head - (trade.submitted_block or head)
+        if waited >= control.replace_after_blocks:
+            _replace(ctx, trade, cancel=past_deadline)
         return trade
 
 
-def _replace(ctx: ExecutionContext, trade: Trade) -> None:
+def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> None:
+    """Re-send the trade's nonce with a higher fee; past its deadline, as an empty self-transfer
+    (a cancellation: the execution would only revert and burn gas)."""
     if ctx.signer is None or trade.nonce is None:
         return
     chain = trade.opportunity.chain
@@ -351,16 +354,21 @@ def _replace(ctx: ExecutionContext, trade: Trade) -> None:
     old_fee = trade.max_fee_per_gas or 0
     max_fee = max(max_fee, old_fee * REPLACEMENT_BUMP_PERCENT // 100)
     tip = max(tip * REPLACEMENT_BUMP_PERCENT // 100, 1)
-    call = cycle_call(trade.opportunity, deadline_block=trade.deadline_block or 0)
+    if cancel:
+        to, data, gas = ctx.signer.address, "0x", 21_000
+    else:
+        call = cycle_call(trade.opportunity, deadline_block=trade.deadline_block or 0)
+        to, data = to_checksum_address(chain.executor_address), execute_calldata(call)
+        gas = trade.gas_limit or 0
     signed = ctx.signer.sign(
         {
             "type": 2,
             "chainId": chain.chain_id,
             "nonce": trade.nonce,
-            "to": to_checksum_address(chain.executor_address),
-            "data": execute_calldata(call),
+            "to": to,
+            "data": data,
             "value": 0,
-            "gas": trade.gas_limit,
+            "gas": gas,
             "maxFeePerGas": max_fee,
             "maxPriorityFeePerGas": tip,
         }
@@ -372,7 +380,8 @@ def _replace(ctx: ExecutionContext, trade: Trade) -> None:
     trade.submitted_block = ctx.client.block_number()
     trade.save()
     _broadcast(ctx, trade)
-    logger.info("trade %s replaced with fee %s (nonce %s)", trade.pk, max_fee, trade.nonce)
+    verb = "cancelled" if cancel else "replaced"
+    logger.info("trade %s %s with fee %s (nonce %s)", trade.pk, verb, max_fee, trade.nonce)
 
 
 def trades_rewind(*, chain: Chain, after_block: int) -> int:
