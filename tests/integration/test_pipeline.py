@@ -1,0 +1,198 @@
+"""The bot end to end on anvil: real Uniswap V2 pairs, our executor, PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from arbitrage.localnet.anvil import DEV_KEYS
+from arbitrage.localnet.market import swap_exact_in
+from arbitrage.models import Opportunity, Pool, Threshold, Trade
+from arbitrage.services import pipeline
+from arbitrage.services.control import execution_pause
+from arbitrage.services.execute import trade_execute
+from arbitrage.services.trades import trade_approve
+from tests.integration.pipeline_helpers import (
+    balance_of,
+    confirm,
+    opportunity_pools,
+    push_price,
+    reserves,
+    reset_process_caches,
+    run_once,
+    twin_pairs,
+)
+
+pytestmark = [pytest.mark.integration]
+
+
+@pytest.fixture
+def live(settings, monkeypatch):
+    settings.ARBX_EXECUTION_MODE = "live"
+    monkeypatch.setenv("ARBX_SIGNER_KEY", DEV_KEYS[0])  # anvil's public development key
+    reset_process_caches()
+    yield
+    reset_process_caches()
+
+
+@pytest.fixture
+def bot(local_chain, live, client):
+    """The chain registered and synced once, with no opportunity left to take."""
+    run_once(local_chain)
+    confirm(local_chain)
+    return local_chain
+
+
+@pytest.mark.django_db
+def test_it_captures_a_two_pool_mispricing_within_two_blocks(bot, market, client, deployer):
+    first, second = twin_pairs(market)
+    push_price(deployer, market, client, first, bps=300)
+    mispriced_at = client.block_number()
+    token = first.token0 if first.token0 == market.weth else first.token1
+    before = balance_of(client, token, market.executor)
+    trades = run_once(bot)
+    assert len(trades) == 1
+    confirm(bot)
+    trade = Trade.objects.get(pk=trades[0].pk)
+    assert trade.state == Trade.State.CONFIRMED, trade.error
+    assert trade.block_number - mispriced_at <= 2
+    assert opportunity_pools(trade.opportunity) == {first.address, second.address}
+    start = trade.opportunity.start_token.address
+    assert balance_of(client, start, market.executor) - (before if start == token else 0) == (
+        trade.realized_profit
+    )
+    # Nothing moved between scan and execution: the chain paid what the engine predicted.
+    assert trade.realized_profit == trade.opportunity.gross_profit > 0
+
+
+@pytest.mark.django_db
+def test_it_captures_a_triangular_mispricing(bot, market, client, deployer):
+    # A pool between two non-hub tokens: moving it opens a triangle through WETH.
+    triangle_leg = next(
+        p for p in market.pairs if p.dex == "Uniswap V2" and market.weth not in (p.token0, p.token1)
+    )
+    push_price(deployer, market, client, triangle_leg, bps=300)
+    mispriced_at = client.block_number()
+    trades = run_once(bot)
+    assert trades, "no trade for a 3 % move of a triangle leg"
+    confirm(bot)
+    trade = Trade.objects.get(pk=trades[0].pk)
+    assert trade.state == Trade.State.CONFIRMED, trade.error
+    assert len(trade.opportunity.pool_path) == 3
+    assert triangle_leg.address in opportunity_pools(trade.opportunity)
+    assert trade.block_number - mispriced_at <= 2
+    start = trade.opportunity.start_token.address
+    assert balance_of(client, start, market.executor) >= trade.realized_profit
+    assert trade.realized_profit == trade.opportunity.gross_profit
+
+
+@pytest.mark.django_db
+def test_a_vanished_opportunity_is_stopped_by_the_simulation(bot, market, client, deployer):
+    first, _ = twin_pairs(market)
+    push_price(deployer, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert found
+    # Someone else closes the gap before we execute.
+    _, reserve1 = reserves(client, first.address)
+    swap_exact_in(
+        deployer, market, first, token_in=first.token1, amount_in=reserve1 * 310 // 10_000
+    )
+    nonce_before = client.transaction_count(deployer.account, "latest")
+    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(bot, found))
+    trade = pipeline.pipeline_execute(bot, trade_id)
+    assert trade.state == Trade.State.REJECTED
+    assert "simulation reverted: InsufficientProfit" in trade.error
+    assert trade.tx_hash is None
+    assert client.transaction_count(deployer.account, "latest") == nonce_before
+
+
+@pytest.mark.django_db
+def test_the_kill_switch_stops_execution_within_one_scan(bot, market, client, deployer):
+    first, _ = twin_pairs(market)
+    execution_pause(chain=bot, reason="test")
+    push_price(deployer, market, client, first, bps=300)
+    assert run_once(bot) == []
+    assert Opportunity.objects.filter(chain=bot, status=Opportunity.Status.DETECTED).exists()
+    assert not Trade.objects.filter(state=Trade.State.SUBMITTED).exists()
+    # An already-approved trade is refused at the gate too.
+    opportunity = Opportunity.objects.filter(chain=bot).latest("detected_at")
+    trade = trade_approve(opportunity_id=opportunity.pk, mode="live")
+    trade = pipeline.pipeline_execute(bot, trade.pk)
+    assert trade.state == Trade.State.REJECTED
+    assert trade.error.startswith("kill switch")
+
+
+@pytest.mark.django_db
+def test_risk_limits_refuse_an_oversized_trade(bot, market, client, deployer):
+    first, _ = twin_pairs(market)
+    push_price(deployer, market, client, first, bps=300)
+    Threshold.objects.filter(chain=bot).update(max_input=1)
+    trades = run_once(bot)
+    assert len(trades) == 1
+    assert trades[0].state == Trade.State.REJECTED
+    assert trades[0].error.startswith("risk: amount in")
+    assert trades[0].tx_hash is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_execute_delivered_twice_concurrently_sends_one_transaction(
+    local_chain, live, market, client, deployer
+):
+    run_once(local_chain)  # what the bot fixture does, in a transactional test
+    confirm(local_chain)
+    first, _ = twin_pairs(market)
+    push_price(deployer, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(local_chain)
+    found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
+    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
+    nonce_before = client.transaction_count(deployer.account, "latest")
+    errors = []
+
+    def deliver():
+        try:
+            trade_execute(trade_id=trade_id, ctx=pipeline.execution_context(local_chain))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    confirm(local_chain)
+    trade = Trade.objects.get(pk=trade_id)
+    assert trade.state == Trade.State.CONFIRMED, trade.error
+    assert client.transaction_count(deployer.account, "latest") == nonce_before + 1
+    assert len(trade.tx_hashes) == 1
+
+
+@pytest.mark.django_db
+def test_a_reorg_unbooks_the_profit_of_a_trade_that_left_the_chain(
+    bot, market, client, deployer, anvil
+):
+    first, _ = twin_pairs(market)
+    fork_point = anvil.rpc("evm_snapshot")
+    push_price(deployer, market, client, first, bps=300)
+    (trade,) = run_once(bot)
+    confirm(bot)
+    trade.refresh_from_db()
+    assert trade.state == Trade.State.CONFIRMED
+    anvil.rpc("evm_revert", fork_point)  # the mispricing and the trade leave the chain
+    anvil.mine(3)
+    result = pipeline.pipeline_sync(bot)
+    assert result.rewound_to is not None
+    trade.refresh_from_db()
+    assert trade.realized_profit is None
+    assert trade.state != Trade.State.CONFIRMED
+    confirm(bot)  # the transaction is gone and its deadline has passed
+    trade.refresh_from_db()
+    assert trade.state == Trade.State.DROPPED
+    assert trade.realized_profit is None
+    pool = Pool.objects.get(chain=bot, address=first.address)
+    assert (pool.reserve0, pool.reserve1) == reserves(client, first.address)
