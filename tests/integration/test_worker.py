@@ -1,0 +1,188 @@
+"""The pipeline through a real Celery worker on Redis, and a worker killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from arbitrage.localnet.anvil import DEV_KEYS
+from arbitrage.models import Trade
+from arbitrage.services import pipeline
+from arbitrage.tasks import execute_confirm, execute_trade, sync_chain
+from tests.conftest import ROOT
+from tests.integration.pipeline_helpers import (
+    confirm,
+    push_price,
+    reset_process_caches,
+    run_once,
+    twin_pairs,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def _env() -> dict[str, str]:
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=url,
+        REDIS_URL=settings.CELERY_BROKER_URL,
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        ARBX_EXECUTION_MODE="live",
+        ARBX_SIGNER_KEY=DEV_KEYS[0],  # anvil's public development key
+    )
+
+
+@pytest.fixture
+def live(settings, monkeypatch):
+    settings.ARBX_EXECUTION_MODE = "live"
+    monkeypatch.setenv("ARBX_SIGNER_KEY", DEV_KEYS[0])
+    reset_process_caches()
+    yield
+    reset_process_caches()
+
+
+@pytest.fixture
+def worker():
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default,sync,scan,execute",
+            "-c",
+            "2",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=_env(),
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_for(predicate, timeout=60.0, step=0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
+
+
+def test_a_worker_syncs_scans_and_executes_from_a_new_block(
+    local_chain, live, market, client, deployer, worker
+):
+    run_once(local_chain)
+    confirm(local_chain)
+    first, _ = twin_pairs(market)
+    push_price(deployer, market, client, first, bps=300)
+    mispriced_at = client.block_number()
+    sync_chain.apply_async(args=[local_chain.chain_id], queue="sync")
+
+    def confirmed():
+        execute_confirm.apply_async(args=[local_chain.chain_id], queue="execute")
+        return Trade.objects.filter(state=Trade.State.CONFIRMED).first()
+
+    trade = _wait_for(confirmed)
+    assert trade.block_number - mispriced_at <= 2
+    assert trade.realized_profit == trade.opportunity.gross_profit > 0
+
+
+def test_an_execute_task_delivered_twice_sends_one_transaction(
+    local_chain, live, market, client, deployer, worker
+):
+    run_once(local_chain)
+    confirm(local_chain)
+    first, _ = twin_pairs(market)
+    push_price(deployer, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(local_chain)
+    found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
+    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
+    nonce_before = client.transaction_count(deployer.account, "latest")
+    for _ in range(2):
+        execute_trade.apply_async(args=[trade_id], queue="execute")
+
+    def settled():
+        execute_confirm.apply_async(args=[local_chain.chain_id], queue="execute")
+        trade = Trade.objects.get(pk=trade_id)
+        return trade if trade.state == Trade.State.CONFIRMED else None
+
+    trade = _wait_for(settled)
+    time.sleep(1.0)  # give a duplicate every chance to land
+    assert client.transaction_count(deployer.account, "latest") == nonce_before + 1
+    assert trade.tx_hashes == [trade.tx_hash]
+
+
+CRASH = """
+import os, signal, sys
+import django
+django.setup()
+from arbitrage.models import Trade
+from arbitrage.services import pipeline
+from arbitrage.services.execute import _broadcast, _sign, _simulate
+trade_id, point = int(sys.argv[1]), sys.argv[2]
+trade = Trade.objects.select_related("opportunity__chain").get(pk=trade_id)
+ctx = pipeline.execution_context(trade.opportunity.chain)
+assert _simulate(ctx, trade_id) and _sign(ctx, trade_id)
+if point == "after_send":
+    _broadcast(ctx, Trade.objects.get(pk=trade_id))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("point", ["after_sign", "after_send"])
+def test_a_worker_killed_between_signing_and_recording_sends_once(
+    local_chain, live, market, client, deployer, point
+):
+    run_once(local_chain)
+    confirm(local_chain)
+    first, _ = twin_pairs(market)
+    push_price(deployer, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(local_chain)
+    found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
+    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
+    nonce_before = client.transaction_count(deployer.account, "latest")
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASH, str(trade_id), point],
+        cwd=ROOT,
+        env=_env(),
+        timeout=120,
+        check=False,
+    )
+    assert crashed.returncode == -signal.SIGKILL
+    trade = Trade.objects.get(pk=trade_id)
+    assert trade.state == Trade.State.SIGNED  # the send was never recorded
+    signed_hash = trade.tx_hash
+    # Recovery: the confirm pass re-broadcasts the stored bytes, then confirms.
+    assert pipeline.pipeline_confirm(local_chain) == 1
+    confirm(local_chain)
+    trade.refresh_from_db()
+    assert trade.state == Trade.State.CONFIRMED, trade.error
+    assert trade.tx_hash == signed_hash
+    assert client.transaction_count(deployer.account, "latest") == nonce_before + 1
+    assert trade.realized_profit == trade.opportunity.gross_profit
