@@ -16,11 +16,13 @@ stop_all() {
   trap - INT TERM EXIT
   echo
   log "stopping the demo"
+  summary=$("$PY/python" manage.py trading_summary 2>/dev/null || true)
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
+  if [ -n "$summary" ]; then printf '\n%s\n\n' "$summary"; fi
   log "stopped"
 }
 trap stop_all INT TERM EXIT
@@ -33,6 +35,10 @@ start() {
   log "$name started (pid $!, log $LOGS/$name.log)"
 }
 
+# anvil's chain is new on every start, so the demo's database is too.
+rm -f "$RUN_DIR/demo.sqlite3" "$RUN_DIR/celerybeat-schedule"*
+rm -rf "$RUN_DIR/broker"
+mkdir -p "$RUN_DIR/broker/queue" "$RUN_DIR/broker/processed"
 log "migrating the database ($RUN_DIR/demo.sqlite3)"
 "$PY/python" manage.py migrate --noinput >/dev/null
 log "loading the seed market"
@@ -43,9 +49,30 @@ if [ -z "${ARBX_ADMIN_PASSWORD:-}" ]; then
 fi
 ARBX_ADMIN_USER=$ADMIN_USER ARBX_ADMIN_PASSWORD=$ARBX_ADMIN_PASSWORD "$PY/python" manage.py ensure_admin
 
+ANVIL_PORT=${ARBX_ANVIL_PORT:-8545}
+RPC="http://127.0.0.1:$ANVIL_PORT"
+rpc() { curl -sf -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$RPC"; }
+if rpc eth_chainId '[]' >/dev/null 2>&1; then
+  echo "something already answers on $RPC; stop it or set ARBX_ANVIL_PORT" >&2; exit 1
+fi
+start anvil contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil \
+  --host 127.0.0.1 --port "$ANVIL_PORT" --chain-id 31337 --balance 100000000
+wait_for 20 rpc eth_chainId '[]' || { echo "anvil did not start" >&2; exit 1; }
+log "deploying Uniswap V2, a dozen tokens, pools with real reserves and the executor"
+"$PY/python" manage.py localnet_deploy --rpc-url "$RPC" --out "$RUN_DIR/market.json"
+rpc evm_setIntervalMining '[1]' >/dev/null  # from now on, a block every second
+
+# The demo trades live on its own local chain, signing with anvil's first well-known
+# development key. DEVELOPMENT ONLY: this key is public; never use it anywhere real.
+export ARBX_EXECUTION_MODE=live
+export ARBX_SIGNER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+export ARBX_RPC_URL=$RPC
+
 start web "$PY/python" manage.py runserver "127.0.0.1:$PORT" --noreload
 start worker "$PY/celery" -A config worker -Q default,sync,scan,execute -c 2 --loglevel INFO
 start beat "$PY/celery" -A config beat --loglevel INFO -s "$RUN_DIR/celerybeat-schedule"
+start watcher "$PY/python" manage.py watch_blocks --chain-id 31337
+start market "$PY/python" manage.py market_maker --rpc-url "$RPC" --market "$RUN_DIR/market.json" --interval 1.5
 
 if ! wait_for 60 curl -sf "http://127.0.0.1:$PORT/readyz"; then
   echo "the web server did not become ready; see $LOGS/web.log" >&2
@@ -57,7 +84,8 @@ cat <<MSG
     console:  http://127.0.0.1:$PORT/
     admin:    http://127.0.0.1:$PORT/admin/   user: $ADMIN_USER   password: $ARBX_ADMIN_PASSWORD
     ready:    http://127.0.0.1:$PORT/readyz
-  Press Ctrl-C to stop.
+    chain:    $RPC (anvil, a block every second; a market maker swaps at random)
+  The bot trades live on this local chain. Press Ctrl-C to stop and see the summary.
 
 MSG
 while true; do

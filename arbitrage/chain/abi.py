@@ -45,3 +45,7 @@ def decode_reserves(raw: bytes | None) -> tuple[int, int] | None:
     if not raw or len(raw) < 64:
         return None
     return int.from_bytes(raw[0:32], "big"), int.from_bytes(raw[32:64], "big")
+
+
+PROBE = selector("probe(address,address,uint256)")
+BALANCE_OF = selector("balanceOf(address)")

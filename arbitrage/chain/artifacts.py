@@ -62,9 +62,22 @@ def uniswap(name: str) -> Artifact:
 
 
 @cache
+def forge(name: str) -> Artifact:
+    """A contract of ours, as `forge build` wrote it to contracts/out."""
+    return _load(_contracts_dir() / "out" / f"{name}.sol" / f"{name}.json", name)
+
+
 def executor() -> Artifact:
-    path = _contracts_dir() / "out" / "ArbitrageExecutor.sol" / "ArbitrageExecutor.json"
-    return _load(path, "ArbitrageExecutor")
+    return forge("ArbitrageExecutor")
+
+
+@cache
+def runtime_code(name: str) -> str:
+    """The deployed (runtime) bytecode of one of our contracts, for eth_call state overrides."""
+    path = _contracts_dir() / "out" / f"{name}.sol" / f"{name}.json"
+    data = json.loads(path.read_text())
+    code = str(data["deployedBytecode"]["object"])
+    return code if code.startswith("0x") else "0x" + code
 
 
 def anvil_binary() -> Path:

@@ -15,7 +15,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from web3 import Web3
 
-from arbitrage.chain.artifacts import Artifact, executor, uniswap
+from arbitrage.chain.artifacts import Artifact, executor, forge, uniswap
 from arbitrage.services.snapshot import (
     WETH_MAINNET,
     SnapshotPair,
@@ -59,13 +59,7 @@ class LocalMarket:
 
 
 def _dev_token() -> Artifact:
-    import json
-
-    from django.conf import settings
-
-    path = Path(settings.ARBX_CONTRACTS_DIR) / "out" / "DevToken.sol" / "DevToken.json"
-    data = json.loads(path.read_text())
-    return Artifact(name="DevToken", abi=data["abi"], bytecode=data["bytecode"]["object"])
+    return forge("DevToken")
 
 
 class Deployer:

@@ -15,11 +15,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from eth_abi import encode
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 
 from arbitrage.chain import abi
-from arbitrage.chain.client import BlockHeader, ChainClient
+from arbitrage.chain.artifacts import runtime_code
+from arbitrage.chain.client import BlockHeader, CallRevertedError, ChainClient
 from arbitrage.models import BlockRecord, Chain, Dex, Pool, ReserveSnapshot, Token
 from arbitrage.services.market import pool_upsert, token_upsert
 
@@ -129,6 +131,53 @@ def _register_token(chain: Chain, address: str, meta: dict[str, Any]) -> Token:
     )
 
 
+# Where the probe sends the tokens inside the simulated call: an address no one controls.
+PROBE_RECIPIENT = "0x000000000000000000000000000000000000dEaD"
+
+
+def token_delivers_in_full(
+    client: ChainClient, *, token: str, holder: str, block: int
+) -> bool | None:
+    """Simulate a transfer of part of `holder`'s balance (eth_call with our probe's code placed
+    at `holder`): True if it all arrives, False if a fee was taken, None if it cannot move."""
+    balance = abi.decode_uint(
+        client.call_batch([(token, abi.BALANCE_OF + bytes(12) + bytes.fromhex(holder[2:]))], block)[
+            0
+        ]
+    )
+    if not balance:
+        return None
+    amount = max(1, balance // 1000)
+    data = abi.PROBE + encode(["address", "address", "uint256"], [token, PROBE_RECIPIENT, amount])
+    try:
+        raw = client.call(
+            {"to": holder, "data": "0x" + data.hex()},
+            block,
+            state_override={holder: {"code": runtime_code("TransferProbe")}},
+        )
+    except CallRevertedError:
+        return None
+    received = abi.decode_uint(raw)
+    return received == amount
+
+
+def _probe_new_tokens(chain: Chain, client: ChainClient, pools: list[Pool], block: int) -> None:
+    """Flag fee-on-transfer tokens (excluded from cycles) and tokens that cannot be moved."""
+    probed: set[int] = set()
+    for pool in pools:
+        for token in (pool.token0, pool.token1):
+            if token.pk in probed or token.is_blocked:
+                continue
+            probed.add(token.pk)
+            full = token_delivers_in_full(
+                client, token=token.address, holder=pool.address, block=block
+            )
+            if full is False:
+                token.is_fee_on_transfer = True
+                token.save(update_fields=["is_fee_on_transfer", "updated_at"])
+                logger.warning("token %s %s takes a fee on transfer", token.symbol, token.address)
+
+
 def pools_discover(*, chain: Chain, client: ChainClient, dex: Dex, to_block: int) -> list[Pool]:
     start = (dex.discovered_to_block + 1) if dex.discovered_to_block is not None else 0
     if start > to_block:
@@ -165,6 +214,14 @@ def pools_discover(*, chain: Chain, client: ChainClient, dex: Dex, to_block: int
         pool.last_synced_block = None
         pool.save(update_fields=["created_block", "last_synced_block", "updated_at"])
         pools.append(pool)
+    if pools:
+        new_tokens = set(unknown)
+        _probe_new_tokens(
+            chain,
+            client,
+            [p for p in pools if {p.token0.address, p.token1.address} & new_tokens],
+            to_block,
+        )
     dex.discovered_to_block = to_block
     dex.save(update_fields=["discovered_to_block", "updated_at"])
     return pools

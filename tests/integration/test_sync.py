@@ -102,3 +102,34 @@ def test_small_log_ranges_give_the_same_result(local_chain, market, client, depl
     settings.ARBX_LOG_RANGE = 3
     result = chain_sync(chain=local_chain, client=client)
     assert result.discovered == len(market.pairs)
+
+
+def test_a_fee_on_transfer_token_is_flagged_and_kept_out_of_cycles(
+    local_chain, market, client, deployer
+):
+    from arbitrage.chain.artifacts import uniswap
+    from arbitrage.localnet.market import fund
+    from arbitrage.services.scan import tradable_pools
+
+    deflating = deployer.deploy(uniswap("DeflatingERC20"), 10**30)
+    factory = deployer.contract(uniswap("UniswapV2Factory"), market.factories["Uniswap V2"])
+    deployer.transact(factory.functions.createPair(deflating, market.weth))
+    pair = factory.functions.getPair(deflating, market.weth).call()
+    token = deployer.contract(uniswap("DeflatingERC20"), deflating)
+    deployer.transact(token.functions.transfer(pair, 10**24))
+    fund(deployer, market, market.weth, pair, 10**21)
+    deployer.transact(
+        deployer.contract(uniswap("UniswapV2Pair"), pair).functions.mint(deployer.account)
+    )
+
+    chain_sync(chain=local_chain, client=client)
+    flagged = Token.objects.get(chain=local_chain, address=deflating)
+    assert flagged.is_fee_on_transfer
+    assert (
+        not Token.objects.filter(chain=local_chain, is_fee_on_transfer=True)
+        .exclude(pk=flagged.pk)
+        .exists()
+    )
+    tradable = {p.address for p in tradable_pools(local_chain)}
+    assert pair not in tradable
+    assert len(tradable) == len(market.pairs)

@@ -15,6 +15,7 @@ from arbitrage.localnet.market import deploy_market
 from arbitrage.models import Threshold
 from arbitrage.services.control import control_for
 from arbitrage.services.market import chain_upsert, dex_upsert
+from arbitrage.services.schedules import schedules_install
 from arbitrage.services.snapshot import SNAPSHOT_FILE
 
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             dex_upsert(chain=chain, name=name, factory_address=factory, router_address=router)
         Threshold.objects.get_or_create(chain=chain, start_token=None, defaults={"max_hops": 3})
         control_for(chain=chain)
+        schedules_install(chain=chain)
         if options["out"]:
             options["out"].write_text(
                 json.dumps(
