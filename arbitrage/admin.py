@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.admin_audit import AuditedAdminMixin
+from accounts.audit import AuditAction
 from arbitrage.models import (
     Chain,
     Dex,
@@ -20,14 +22,14 @@ from arbitrage.models import (
 
 
 @admin.register(Chain)
-class ChainAdmin(admin.ModelAdmin[Chain]):
+class ChainAdmin(AuditedAdminMixin, admin.ModelAdmin[Chain]):
     list_display = ("chain_id", "name", "native_symbol", "block_time_ms", "active")
     list_filter = ("active",)
     search_fields = ("name", "=chain_id")
 
 
 @admin.register(Token)
-class TokenAdmin(admin.ModelAdmin[Token]):
+class TokenAdmin(AuditedAdminMixin, admin.ModelAdmin[Token]):
     list_display = (
         "symbol",
         "address",
@@ -49,17 +51,17 @@ class TokenAdmin(admin.ModelAdmin[Token]):
 
     @admin.action(description="Block the selected tokens (never traded)")
     def block_tokens(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
-        count = queryset.update(is_blocked=True)
+        count = self.audited_update(request, queryset, is_blocked=True)
         self.message_user(request, f"Blocked {count} token(s).", messages.SUCCESS)
 
     @admin.action(description="Unblock the selected tokens")
     def unblock_tokens(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
-        count = queryset.update(is_blocked=False)
+        count = self.audited_update(request, queryset, is_blocked=False)
         self.message_user(request, f"Unblocked {count} token(s).", messages.SUCCESS)
 
 
 @admin.register(Dex)
-class DexAdmin(admin.ModelAdmin[Dex]):
+class DexAdmin(AuditedAdminMixin, admin.ModelAdmin[Dex]):
     list_display = ("name", "chain", "kind", "factory_address", "fee_ppm", "active")
     list_filter = ("chain", "kind", "active")
     search_fields = ("name", "factory_address", "router_address")
@@ -67,7 +69,7 @@ class DexAdmin(admin.ModelAdmin[Dex]):
 
 
 @admin.register(Pool)
-class PoolAdmin(admin.ModelAdmin[Pool]):
+class PoolAdmin(AuditedAdminMixin, admin.ModelAdmin[Pool]):
     list_display = (
         "address",
         "pair",
@@ -102,12 +104,12 @@ class PoolAdmin(admin.ModelAdmin[Pool]):
 
     @admin.action(description="Activate the selected pools")
     def activate_pools(self, request: HttpRequest, queryset: QuerySet[Pool]) -> None:
-        count = queryset.update(active=True)
+        count = self.audited_update(request, queryset, active=True)
         self.message_user(request, f"Activated {count} pool(s).", messages.SUCCESS)
 
     @admin.action(description="Deactivate the selected pools")
     def deactivate_pools(self, request: HttpRequest, queryset: QuerySet[Pool]) -> None:
-        count = queryset.update(active=False)
+        count = self.audited_update(request, queryset, active=False)
         self.message_user(request, f"Deactivated {count} pool(s).", messages.SUCCESS)
 
 
@@ -126,7 +128,10 @@ class ReserveSnapshotAdmin(admin.ModelAdmin[ReserveSnapshot]):
 
 
 @admin.register(Threshold)
-class ThresholdAdmin(admin.ModelAdmin[Threshold]):
+class ThresholdAdmin(AuditedAdminMixin, admin.ModelAdmin[Threshold]):
+    audit_created = AuditAction.CONFIG_CREATED
+    audit_updated = AuditAction.CONFIG_UPDATED
+    audit_deleted = AuditAction.CONFIG_DELETED
     list_display = (
         "chain",
         "start_token",
@@ -143,7 +148,10 @@ class ThresholdAdmin(admin.ModelAdmin[Threshold]):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin[Opportunity]):
+class OpportunityAdmin(AuditedAdminMixin, admin.ModelAdmin[Opportunity]):
+    audit_created = AuditAction.EXECUTION_UPDATED
+    audit_updated = AuditAction.EXECUTION_UPDATED
+    audit_deleted = AuditAction.EXECUTION_UPDATED
     list_display = (
         "id",
         "cycle_key",
@@ -170,7 +178,10 @@ class OpportunityAdmin(admin.ModelAdmin[Opportunity]):
 
 
 @admin.register(Trade)
-class TradeAdmin(admin.ModelAdmin[Trade]):
+class TradeAdmin(AuditedAdminMixin, admin.ModelAdmin[Trade]):
+    audit_created = AuditAction.EXECUTION_UPDATED
+    audit_updated = AuditAction.EXECUTION_UPDATED
+    audit_deleted = AuditAction.EXECUTION_UPDATED
     list_display = (
         "id",
         "opportunity",
@@ -195,7 +206,10 @@ class TradeAdmin(admin.ModelAdmin[Trade]):
 
 
 @admin.register(ExecutionControl)
-class ExecutionControlAdmin(admin.ModelAdmin[ExecutionControl]):
+class ExecutionControlAdmin(AuditedAdminMixin, admin.ModelAdmin[ExecutionControl]):
+    audit_created = AuditAction.CONFIG_CREATED
+    audit_updated = AuditAction.CONFIG_UPDATED
+    audit_deleted = AuditAction.CONFIG_DELETED
     list_display = (
         "chain",
         "execution_paused",

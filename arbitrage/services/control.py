@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
+from accounts.audit import AuditAction, audit_record
 from arbitrage.models import Chain, ExecutionControl
 
 
@@ -13,27 +16,51 @@ def control_for(*, chain: Chain) -> ExecutionControl:
 
 
 @transaction.atomic
-def execution_pause(*, chain: Chain, reason: str) -> ExecutionControl:
+def execution_pause(*, chain: Chain, reason: str, actor: Any = None) -> ExecutionControl:
     """Engage the kill switch: the execute step refuses to sign or send from now on."""
     control = ExecutionControl.objects.select_for_update().get(pk=control_for(chain=chain).pk)
+    before = {"execution_paused": control.execution_paused, "reason": control.reason}
     control.execution_paused = True
     control.reason = reason[:255]
     control.save(update_fields=["execution_paused", "reason", "updated_at"])
+    audit_record(
+        action=AuditAction.CONFIG_EXECUTION_PAUSED,
+        actor=actor,
+        target=control,
+        before=before,
+        after={"execution_paused": True, "reason": control.reason},
+    )
     return control
 
 
 @transaction.atomic
-def execution_resume(*, chain: Chain) -> ExecutionControl:
+def execution_resume(*, chain: Chain, actor: Any = None) -> ExecutionControl:
     control = ExecutionControl.objects.select_for_update().get(pk=control_for(chain=chain).pk)
+    before = {"execution_paused": control.execution_paused, "reason": control.reason}
     control.execution_paused = False
     control.reason = ""
     control.save(update_fields=["execution_paused", "reason", "updated_at"])
+    audit_record(
+        action=AuditAction.CONFIG_EXECUTION_RESUMED,
+        actor=actor,
+        target=control,
+        before=before,
+        after={"execution_paused": False, "reason": ""},
+    )
     return control
 
 
 @transaction.atomic
-def scanning_set(*, chain: Chain, enabled: bool) -> ExecutionControl:
+def scanning_set(*, chain: Chain, enabled: bool, actor: Any = None) -> ExecutionControl:
     control = ExecutionControl.objects.select_for_update().get(pk=control_for(chain=chain).pk)
+    before = {"scanning_enabled": control.scanning_enabled}
     control.scanning_enabled = enabled
     control.save(update_fields=["scanning_enabled", "updated_at"])
+    audit_record(
+        action=AuditAction.CONFIG_SCANNING_CHANGED,
+        actor=actor,
+        target=control,
+        before=before,
+        after={"scanning_enabled": enabled},
+    )
     return control

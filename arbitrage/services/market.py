@@ -7,9 +7,12 @@ messages, naming the field.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from accounts.audit import AuditAction, audit_record, changed, snapshot
 from arbitrage.models import Chain, Dex, Pool, Token
 from core.addresses import normalize_address
 from core.fields import to_exact_int
@@ -29,6 +32,29 @@ def _amount(field: str, value: object) -> int:
         raise ValidationError({field: str(exc)}) from exc
 
 
+# Reserves are chain observations (kept in ReserveSnapshot), not changes anyone made.
+_OBSERVED = ("reserve0", "reserve1", "last_synced_block")
+
+
+def _audit_upsert(obj: models.Model, before: dict[str, Any] | None, actor: Any) -> None:
+    """Audit a created row, or the fields of an existing row that changed (if any)."""
+    after = {key: value for key, value in snapshot(obj).items() if key not in _OBSERVED}
+    if before is None:
+        audit_record(action=AuditAction.MARKET_CREATED, actor=actor, target=obj, after=after)
+        return
+    old, new = changed(before, after)
+    if new:
+        audit_record(
+            action=AuditAction.MARKET_UPDATED, actor=actor, target=obj, before=old, after=new
+        )
+
+
+def _before(obj: models.Model) -> dict[str, Any] | None:
+    if obj.pk is None:
+        return None
+    return {key: value for key, value in snapshot(obj).items() if key not in _OBSERVED}
+
+
 @transaction.atomic
 def chain_upsert(
     *,
@@ -37,14 +63,17 @@ def chain_upsert(
     rpc_urls: list[str] | None = None,
     native_symbol: str = "ETH",
     block_time_ms: int = 12_000,
+    actor: Any = None,
 ) -> Chain:
     chain = Chain.objects.filter(chain_id=chain_id).first() or Chain(chain_id=chain_id)
+    before = _before(chain)
     chain.name = name
     chain.rpc_urls = list(rpc_urls or [])
     chain.native_symbol = native_symbol
     chain.block_time_ms = block_time_ms
     chain.full_clean()
     chain.save()
+    _audit_upsert(chain, before, actor)
     return chain
 
 
@@ -66,6 +95,7 @@ def token_upsert(
     decimals: int,
     name: str = "",
     is_fee_on_transfer: bool = False,
+    actor: Any = None,
 ) -> Token:
     checksummed = _address("address", address)
     if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 255:
@@ -77,11 +107,13 @@ def token_upsert(
         raise ValidationError(
             {"decimals": f"token {checksummed} has {token.decimals} decimals, not {decimals}"}
         )
+    before = _before(token)
     token.symbol = symbol[:64]
     token.name = name[:128]
     token.is_fee_on_transfer = token.is_fee_on_transfer or is_fee_on_transfer
     token.full_clean()
     token.save()
+    _audit_upsert(token, before, actor)
     return token
 
 
@@ -94,18 +126,21 @@ def dex_upsert(
     fee_ppm: int = 3000,
     router_address: str = "",
     kind: str = Dex.Kind.UNISWAP_V2,
+    actor: Any = None,
 ) -> Dex:
     factory = _address("factory_address", factory_address)
     router = _address("router_address", router_address) if router_address else ""
     dex = Dex.objects.filter(chain=chain, factory_address=factory).first() or Dex(
         chain=chain, factory_address=factory
     )
+    before = _before(dex)
     dex.name = name
     dex.kind = kind
     dex.fee_ppm = fee_ppm
     dex.router_address = router
     dex.full_clean()
     dex.save()
+    _audit_upsert(dex, before, actor)
     return dex
 
 
@@ -120,6 +155,7 @@ def pool_upsert(
     reserve1: object = 0,
     block_number: int | None = None,
     fee_ppm: int | None = None,
+    actor: Any = None,
 ) -> Pool:
     """Create a pool or refresh its reserves. token0/token1 must be in Uniswap's order."""
     checksummed = _address("address", address)
@@ -139,9 +175,11 @@ def pool_upsert(
         raise ValidationError(
             {"address": f"pool {checksummed} already exists with other tokens or on another DEX"}
         )
+    before = _before(pool)
     pool.reserve0, pool.reserve1 = r0, r1
     if block_number is not None:
         pool.last_synced_block = block_number
     pool.full_clean()
     pool.save()
+    _audit_upsert(pool, before, actor)
     return pool

@@ -7,9 +7,12 @@ queue, under `select_for_update` so that two decisions on one opportunity serial
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import AuditAction, audit_record
 from arbitrage.errors import ArbitrageError, ArbitrageErrorCode
 from arbitrage.models import Opportunity, Trade
 
@@ -25,11 +28,35 @@ def _locked(opportunity_id: int) -> Opportunity:
         ) from None
 
 
+def _audit(action: AuditAction, trade: Trade, before: dict[str, Any], actor: Any) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        target=trade,
+        before=before,
+        after={
+            "opportunity": trade.opportunity_id,
+            "state": trade.state,
+            "mode": trade.mode,
+            "opportunity_status": trade.opportunity.status,
+            "reason": trade.opportunity.reason,
+        },
+    )
+
+
+def _state_of(opportunity: Opportunity, trade: Trade | None) -> dict[str, Any]:
+    return {
+        "state": trade.state if trade is not None else None,
+        "opportunity_status": opportunity.status,
+    }
+
+
 @transaction.atomic
-def trade_approve(*, opportunity_id: int, mode: str) -> Trade:
+def trade_approve(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade:
     """Approve an opportunity for execution: creates its trade in state `approved` (idempotent)."""
     opportunity = _locked(opportunity_id)
     trade = Trade.objects.select_for_update().filter(opportunity=opportunity).first()
+    before = _state_of(opportunity, trade)
     if trade is not None:
         if trade.state == Trade.State.APPROVED:
             return trade
@@ -52,14 +79,16 @@ def trade_approve(*, opportunity_id: int, mode: str) -> Trade:
     trade.save()
     opportunity.status = Opportunity.Status.APPROVED
     opportunity.save(update_fields=["status"])
+    _audit(AuditAction.EXECUTION_TRADE_APPROVED, trade, before, actor)
     return trade
 
 
 @transaction.atomic
-def trade_cancel(*, opportunity_id: int, reason: str) -> Trade:
+def trade_cancel(*, opportunity_id: int, reason: str, actor: Any = None) -> Trade:
     """Cancel an opportunity that has not been simulated yet; its trade ends `rejected`."""
     opportunity = _locked(opportunity_id)
     trade = Trade.objects.select_for_update().filter(opportunity=opportunity).first()
+    before = _state_of(opportunity, trade)
     if trade is None:
         trade = Trade(opportunity=opportunity)
     elif trade.state not in OPEN_STATES:
@@ -75,6 +104,7 @@ def trade_cancel(*, opportunity_id: int, reason: str) -> Trade:
     opportunity.status = Opportunity.Status.REJECTED
     opportunity.reason = reason[:255]
     opportunity.save(update_fields=["status", "reason"])
+    _audit(AuditAction.EXECUTION_TRADE_CANCELLED, trade, before, actor)
     return trade
 
 
@@ -82,11 +112,17 @@ EXECUTE_TASK = "arbitrage.tasks.execute_trade"
 
 
 @transaction.atomic
-def trade_execute_request(*, opportunity_id: int, mode: str) -> Trade:
+def trade_execute_request(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade:
     """Approve the opportunity and queue its execution once this transaction commits."""
     from config.celery_app import app
 
-    trade = trade_approve(opportunity_id=opportunity_id, mode=mode)
+    trade = trade_approve(opportunity_id=opportunity_id, mode=mode, actor=actor)
     trade_id = trade.pk
+    audit_record(
+        action=AuditAction.EXECUTION_TRADE_EXECUTE_REQUESTED,
+        actor=actor,
+        target=trade,
+        after={"opportunity": trade.opportunity_id, "state": trade.state, "mode": trade.mode},
+    )
     transaction.on_commit(lambda: app.send_task(EXECUTE_TASK, args=[trade_id], queue="execute"))
     return trade

@@ -17,8 +17,17 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 REDIS_URL = env.str("REDIS_URL")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 
+# The JWT signing key is its own secret, so that rotating it logs every API client out
+# without touching sessions and CSRF (and the reverse).
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY")
+SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY  # noqa: F405
+
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long")
+if len(JWT_SIGNING_KEY) < 50:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 50 characters long")
+if JWT_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from DJANGO_SECRET_KEY")
 if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
 if not REDIS_URL.startswith(("redis://", "rediss://")):

@@ -1,0 +1,1 @@
+"""The accounts API: tokens, users and roles, the audit log."""

@@ -1,0 +1,1 @@
+"""The arbitrage API: the market, thresholds, opportunities and trades, the kill switch."""

@@ -1,0 +1,1 @@
+"""Pieces every JSON API in the project shares: the error shape, pagination, permissions."""
