@@ -54,11 +54,18 @@ from core.api.permissions import ActionPermission, AnyOf
 AUTH_TAG = ["auth"]
 
 
-class TokenObtainView(APIView):
-    """Log in with a username and password: a JWT pair. django-axes watches every attempt."""
+class _TokenEndpoint(APIView):
+    """Open to anyone (the body carries the credential); a refused credential is a 401."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenObtainView(_TokenEndpoint):
+    """Log in with a username and password: a JWT pair. django-axes watches every attempt."""
 
     @extend_schema(
         tags=AUTH_TAG,
@@ -96,11 +103,8 @@ class TokenObtainView(APIView):
         return Response(pair)
 
 
-class TokenRefreshView(APIView):
+class TokenRefreshView(_TokenEndpoint):
     """Spend a refresh token for a new pair; the old refresh token is blacklisted."""
-
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
 
     @extend_schema(
         tags=AUTH_TAG, request=RefreshInputSerializer, responses=TokenPairSerializer, auth=[]
@@ -111,11 +115,8 @@ class TokenRefreshView(APIView):
         return Response(token_refresh(refresh=data.validated_data["refresh"]))
 
 
-class LogoutView(APIView):
+class LogoutView(_TokenEndpoint):
     """Log out: the refresh token is blacklisted (access tokens expire within minutes)."""
-
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
 
     @extend_schema(
         tags=AUTH_TAG,

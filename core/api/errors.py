@@ -52,10 +52,13 @@ def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
 
 
 def _code_for(exc: exceptions.APIException) -> str:
+    """The raiser's specific code when it gave one (``no_active_account``), else the class's."""
+    codes = exc.get_codes()
+    if isinstance(codes, str) and codes != exc.default_code:
+        return codes
     for klass in type(exc).__mro__:
         if klass in _CODES:
             return _CODES[klass]
-    codes = exc.get_codes()
     return codes if isinstance(codes, str) else "error"
 
 
