@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from django import forms
 from django_filters import rest_framework as filters
 
 from accounts.audit import AuditAction, AuditCategory
 from accounts.models import AuditEvent, User
 from accounts.roles import Role
-
-MAX_ID = 2**63 - 1
-
-
-class IdFilter(filters.NumberFilter):  # type: ignore[misc]
-    """An integer id: bounded, so an absurd value is a 400 and never reaches the database."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+from core.api.filters import IdFilter, UtcDateTimeFilter
 
 
 class UserFilter(filters.FilterSet):  # type: ignore[misc]
@@ -43,8 +30,8 @@ class AuditEventFilter(filters.FilterSet):  # type: ignore[misc]
     target_type = filters.CharFilter(max_length=100)
     target_id = filters.CharFilter(max_length=64)
     request_id = filters.CharFilter(max_length=64)
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

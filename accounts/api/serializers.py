@@ -35,6 +35,7 @@ def role_field() -> serializers.ChoiceField:
 
 class UserSerializer(serializers.ModelSerializer[User]):
     roles = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
 
     class Meta:
         model = User

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
-from accounts.api.filters import IdFilter
 from arbitrage.models import Dex, Opportunity, Pool, Threshold, Token, Trade
+from core.api.filters import IdFilter, UtcDateTimeFilter
 
 
 class TokenFilter(filters.FilterSet):  # type: ignore[misc]
@@ -58,8 +58,8 @@ class OpportunityFilter(filters.FilterSet):  # type: ignore[misc]
     chain = IdFilter(field_name="chain_id")
     status = filters.ChoiceFilter(choices=Opportunity.Status.choices)
     start_token = IdFilter(field_name="start_token_id")
-    detected_after = filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="gte")
-    detected_before = filters.IsoDateTimeFilter(field_name="detected_at", lookup_expr="lt")
+    detected_after = UtcDateTimeFilter(field_name="detected_at", lookup_expr="gte")
+    detected_before = UtcDateTimeFilter(field_name="detected_at", lookup_expr="lt")
 
     class Meta:
         model = Opportunity
