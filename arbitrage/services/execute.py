@@ -37,7 +37,9 @@ from arbitrage.services.control import control_for
 logger = logging.getLogger(__name__)
 
 DEADLINE_BLOCKS = 2  # the executor reverts if the trade lands later than this
-GAS_MARGIN_PERCENT = 130
+# Twice the node's estimate: only gas used is paid, and an estimate that misses the refunds
+# or the 63/64 rule of the nested flash-swap calls would revert the trade out of gas.
+GAS_MARGIN_PERCENT = 200
 REPLACEMENT_BUMP_PERCENT = 125  # nodes want at least +10 % to replace a pending transaction
 
 
@@ -320,6 +322,9 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
             trade.gas_used = int(receipt["gasUsed"])
             trade.effective_gas_price = int(receipt.get("effectiveGasPrice", 0))
             trade.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+            if trade.account and str(receipt.get("to") or "").lower() == trade.account.lower():
+                _finish(trade, Trade.State.DROPPED, "cancelled: the nonce went to a self-transfer")
+                return trade
             if int(receipt["status"]) != 1:
                 trade.realized_profit = 0
                 _finish(trade, Trade.State.FAILED, "reverted on chain")
@@ -332,9 +337,11 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
         known = any(ctx.client.transaction(h) for h in trade.tx_hashes if h)
         past_deadline = trade.deadline_block is not None and head > trade.deadline_block
         if not known:
+            # Gone from the node: dropped from its pool, or its block left the chain.
             if past_deadline:
-                # Gone from the node (dropped, or its block left the chain) and too late to run.
                 _finish(trade, Trade.State.DROPPED, "not mined before its deadline block")
+            elif (reason := _would_revert(ctx, trade)) is not None:
+                _finish(trade, Trade.State.DROPPED, f"vanished and would now revert: {reason}")
             else:
                 _broadcast(ctx, trade)  # same bytes, same nonce: never a second transaction
             return trade
@@ -342,6 +349,17 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
         if waited >= control.replace_after_blocks:
             _replace(ctx, trade, cancel=past_deadline)
         return trade
+
+
+def _would_revert(ctx: ExecutionContext, trade: Trade) -> str | None:
+    chain = trade.opportunity.chain
+    call = cycle_call(trade.opportunity, deadline_block=trade.deadline_block or 0)
+    tx = {"from": trade.account, "to": chain.executor_address, "data": execute_calldata(call)}
+    try:
+        ctx.client.call(tx, "latest")
+    except CallRevertedError as exc:
+        return decode_revert(exc.data)
+    return None
 
 
 def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> None:

@@ -51,6 +51,12 @@ def deployer(w3) -> Deployer:
 
 
 @pytest.fixture
+def trader(w3) -> Deployer:
+    """Another market participant (not the bot's account) who moves prices."""
+    return Deployer(w3, DEV_ACCOUNTS[1])
+
+
+@pytest.fixture
 def client(anvil) -> ChainClient:
     return ChainClient(anvil.url, timeout=10)
 

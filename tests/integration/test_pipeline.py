@@ -46,9 +46,9 @@ def bot(local_chain, live, client):
 
 
 @pytest.mark.django_db
-def test_it_captures_a_two_pool_mispricing_within_two_blocks(bot, market, client, deployer):
+def test_it_captures_a_two_pool_mispricing_within_two_blocks(bot, market, client, deployer, trader):
     first, second = twin_pairs(market)
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     mispriced_at = client.block_number()
     token = first.token0 if first.token0 == market.weth else first.token1
     before = balance_of(client, token, market.executor)
@@ -68,12 +68,12 @@ def test_it_captures_a_two_pool_mispricing_within_two_blocks(bot, market, client
 
 
 @pytest.mark.django_db
-def test_it_captures_a_triangular_mispricing(bot, market, client, deployer):
+def test_it_captures_a_triangular_mispricing(bot, market, client, deployer, trader):
     # A pool between two non-hub tokens: moving it opens a triangle through WETH.
     triangle_leg = next(
         p for p in market.pairs if p.dex == "Uniswap V2" and market.weth not in (p.token0, p.token1)
     )
-    push_price(deployer, market, client, triangle_leg, bps=300)
+    push_price(trader, market, client, triangle_leg, bps=300)
     mispriced_at = client.block_number()
     trades = run_once(bot)
     assert trades, "no trade for a 3 % move of a triangle leg"
@@ -89,9 +89,9 @@ def test_it_captures_a_triangular_mispricing(bot, market, client, deployer):
 
 
 @pytest.mark.django_db
-def test_a_vanished_opportunity_is_stopped_by_the_simulation(bot, market, client, deployer):
+def test_a_vanished_opportunity_is_stopped_by_the_simulation(bot, market, client, deployer, trader):
     first, _ = twin_pairs(market)
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     result = pipeline.pipeline_sync(bot)
     found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
     assert found
@@ -110,10 +110,10 @@ def test_a_vanished_opportunity_is_stopped_by_the_simulation(bot, market, client
 
 
 @pytest.mark.django_db
-def test_the_kill_switch_stops_execution_within_one_scan(bot, market, client, deployer):
+def test_the_kill_switch_stops_execution_within_one_scan(bot, market, client, deployer, trader):
     first, _ = twin_pairs(market)
     execution_pause(chain=bot, reason="test")
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     assert run_once(bot) == []
     assert Opportunity.objects.filter(chain=bot, status=Opportunity.Status.DETECTED).exists()
     assert not Trade.objects.filter(state=Trade.State.SUBMITTED).exists()
@@ -126,10 +126,10 @@ def test_the_kill_switch_stops_execution_within_one_scan(bot, market, client, de
 
 
 @pytest.mark.django_db
-def test_risk_limits_refuse_an_oversized_trade(bot, market, client, deployer):
+def test_risk_limits_refuse_an_oversized_trade(bot, market, client, deployer, trader):
     first, _ = twin_pairs(market)
-    push_price(deployer, market, client, first, bps=300)
-    Threshold.objects.filter(chain=bot).update(max_input=1)
+    push_price(trader, market, client, first, bps=300)
+    Threshold.objects.update_or_create(chain=bot, start_token=None, defaults={"max_input": 1})
     trades = run_once(bot)
     assert len(trades) == 1
     assert trades[0].state == Trade.State.REJECTED
@@ -139,12 +139,12 @@ def test_risk_limits_refuse_an_oversized_trade(bot, market, client, deployer):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_execute_delivered_twice_concurrently_sends_one_transaction(
-    local_chain, live, market, client, deployer
+    local_chain, live, market, client, deployer, trader
 ):
     run_once(local_chain)  # what the bot fixture does, in a transactional test
     confirm(local_chain)
     first, _ = twin_pairs(market)
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     result = pipeline.pipeline_sync(local_chain)
     found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
     (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
@@ -174,11 +174,11 @@ def test_an_execute_delivered_twice_concurrently_sends_one_transaction(
 
 @pytest.mark.django_db
 def test_a_reorg_unbooks_the_profit_of_a_trade_that_left_the_chain(
-    bot, market, client, deployer, anvil
+    bot, market, client, deployer, trader, anvil
 ):
     first, _ = twin_pairs(market)
     fork_point = anvil.rpc("evm_snapshot")
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     (trade,) = run_once(bot)
     confirm(bot)
     trade.refresh_from_db()
@@ -190,9 +190,12 @@ def test_a_reorg_unbooks_the_profit_of_a_trade_that_left_the_chain(
     trade.refresh_from_db()
     assert trade.realized_profit is None
     assert trade.state != Trade.State.CONFIRMED
-    confirm(bot)  # the transaction is gone and its deadline has passed
+    # Past its deadline the trade is dropped (or its nonce cancelled), never re-run.
+    for _ in range(3):
+        confirm(bot)
+        anvil.mine(1)
     trade.refresh_from_db()
-    assert trade.state == Trade.State.DROPPED
+    assert trade.state == Trade.State.DROPPED, trade.error
     assert trade.realized_profit is None
     pool = Pool.objects.get(chain=bot, address=first.address)
     assert (pool.reserve0, pool.reserve1) == reserves(client, first.address)

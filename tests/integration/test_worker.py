@@ -95,12 +95,12 @@ def _wait_for(predicate, timeout=60.0, step=0.25):
 
 
 def test_a_worker_syncs_scans_and_executes_from_a_new_block(
-    local_chain, live, market, client, deployer, worker
+    local_chain, live, market, client, deployer, trader, worker
 ):
     run_once(local_chain)
     confirm(local_chain)
     first, _ = twin_pairs(market)
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     mispriced_at = client.block_number()
     sync_chain.apply_async(args=[local_chain.chain_id], queue="sync")
 
@@ -114,12 +114,12 @@ def test_a_worker_syncs_scans_and_executes_from_a_new_block(
 
 
 def test_an_execute_task_delivered_twice_sends_one_transaction(
-    local_chain, live, market, client, deployer, worker
+    local_chain, live, market, client, deployer, trader, worker
 ):
     run_once(local_chain)
     confirm(local_chain)
     first, _ = twin_pairs(market)
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     result = pipeline.pipeline_sync(local_chain)
     found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
     (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
@@ -157,12 +157,12 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 @pytest.mark.parametrize("point", ["after_sign", "after_send"])
 def test_a_worker_killed_between_signing_and_recording_sends_once(
-    local_chain, live, market, client, deployer, point
+    local_chain, live, market, client, deployer, trader, point
 ):
     run_once(local_chain)
     confirm(local_chain)
     first, _ = twin_pairs(market)
-    push_price(deployer, market, client, first, bps=300)
+    push_price(trader, market, client, first, bps=300)
     result = pipeline.pipeline_sync(local_chain)
     found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
     (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
