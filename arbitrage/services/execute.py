@@ -315,24 +315,8 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
         head = ctx.client.block_number()
         receipt = _receipt(ctx, trade)
         if receipt is not None:
-            mined_in = int(receipt["blockNumber"])
-            if head - mined_in + 1 < control.confirmations:
-                return trade
-            trade.block_number = mined_in
-            trade.gas_used = int(receipt["gasUsed"])
-            trade.effective_gas_price = int(receipt.get("effectiveGasPrice", 0))
-            trade.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
-            if trade.account and str(receipt.get("to") or "").lower() == trade.account.lower():
-                _finish(trade, Trade.State.DROPPED, "cancelled: the nonce went to a self-transfer")
-                return trade
-            if int(receipt["status"]) != 1:
-                trade.realized_profit = 0
-                _finish(trade, Trade.State.FAILED, "reverted on chain")
-                return trade
-            events = cycle_executed_events(receipt, chain.executor_address)
-            trade.realized_profit = sum(int(e["profit"]) for e in events)
-            trade.confirmed_at = timezone.now()
-            _finish(trade, Trade.State.CONFIRMED)
+            if head - int(receipt["blockNumber"]) + 1 >= control.confirmations:
+                _settle(trade, receipt)
             return trade
         known = any(ctx.client.transaction(h) for h in trade.tx_hashes if h)
         past_deadline = trade.deadline_block is not None and head > trade.deadline_block
@@ -349,6 +333,26 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
         if waited >= control.replace_after_blocks:
             _replace(ctx, trade, cancel=past_deadline)
         return trade
+
+
+def _settle(trade: Trade, receipt: Any) -> None:
+    """Book a mined transaction: confirmed with the executor's reported profit, failed, or a
+    cancellation."""
+    trade.block_number = int(receipt["blockNumber"])
+    trade.gas_used = int(receipt["gasUsed"])
+    trade.effective_gas_price = int(receipt.get("effectiveGasPrice", 0))
+    trade.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+    if trade.account and str(receipt.get("to") or "").lower() == trade.account.lower():
+        _finish(trade, Trade.State.DROPPED, "cancelled: the nonce went to a self-transfer")
+    elif int(receipt["status"]) != 1:
+        trade.realized_profit = 0
+        _finish(trade, Trade.State.FAILED, "reverted on chain")
+    else:
+        executor_address = trade.opportunity.chain.executor_address
+        events = cycle_executed_events(receipt, executor_address)
+        trade.realized_profit = sum(int(e["profit"]) for e in events)
+        trade.confirmed_at = timezone.now()
+        _finish(trade, Trade.State.CONFIRMED)
 
 
 def _would_revert(ctx: ExecutionContext, trade: Trade) -> str | None:

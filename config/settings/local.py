@@ -18,6 +18,14 @@ RUN_DIR = env.path("ARBX_RUN_DIR", default=str(BASE_DIR / ".run"))
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{RUN_DIR}/demo.sqlite3"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several demo processes write at once: WAL lets readers go on while one writes,
+    # IMMEDIATE takes the write lock up front (no lock-upgrade deadlock) and waits for it.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 if "REDIS_URL" not in env.ENVIRON:
     _queue = f"{RUN_DIR}/broker/queue"
