@@ -16,6 +16,7 @@ GOOD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "arbx.example.com",
     "DATABASE_URL": "postgres://arbx:arbx@127.0.0.1:5432/arbx",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "JWT_SIGNING_KEY": "y" * 20 + "-production-jwt-signing-key-long-enough-0123456789",
 }
 
 
