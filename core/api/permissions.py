@@ -13,6 +13,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSetMixin
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,13 @@ def _requirement(view: APIView, request: Request) -> Requirement | None:
     return table.get(action)
 
 
+def _serves(view: APIView, request: Request) -> bool:
+    method = (request.method or "").lower()
+    if isinstance(view, ViewSetMixin):
+        return getattr(view, "action", None) is not None
+    return hasattr(view, method)
+
+
 class ActionPermission(BasePermission):
     """Allows an authenticated user who holds what the view's ``required_permissions`` lists
     for the current action (viewset action, or lower-case HTTP method for a plain view).
@@ -46,7 +54,8 @@ class ActionPermission(BasePermission):
             return False
         requirement = _requirement(view, request)
         if requirement is None:
-            return False
+            # A method the view does not serve at all: let DRF answer 405, not 403.
+            return not _serves(view, request)
         if isinstance(requirement, AnyOf):
             return any(user.has_perm(perm) for perm in requirement.perms)
         return bool(user.has_perms(requirement))

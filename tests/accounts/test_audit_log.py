@@ -60,11 +60,16 @@ def test_it_records_actor_target_before_after_ip_and_request_id():
     assert event.created_at is not None
 
 
-def test_it_writes_nothing_when_the_change_rolls_back():
-    threshold = ThresholdFactory()
-    with pytest.raises(RuntimeError), transaction.atomic():
+def _update_then_fail(threshold) -> None:
+    with transaction.atomic():
         threshold_update(threshold=threshold, max_hops=4)
         raise RuntimeError("the surrounding work failed")
+
+
+def test_it_writes_nothing_when_the_change_rolls_back():
+    threshold = ThresholdFactory()
+    with pytest.raises(RuntimeError):
+        _update_then_fail(threshold)
     assert not AuditEvent.objects.exists()
 
 
@@ -75,9 +80,12 @@ def test_it_refuses_update_and_delete_through_sql():
         f"UPDATE {table} SET action = 'config.deleted' WHERE id = %s",  # noqa: S608
         f"DELETE FROM {table} WHERE id = %s",  # noqa: S608
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).hash == event.hash
 
 

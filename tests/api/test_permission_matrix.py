@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -37,7 +39,7 @@ CELLS = [
 ]
 
 
-def _body(method: str, path: str, ids: dict[str, int], personas) -> dict | None:
+def _body(method: str, path: str, ids: dict[str, int], personas) -> dict[str, Any] | None:
     vera = personas["vera"]
     bodies = {
         ("POST", "/api/v1/auth/token/"): lambda: {"username": "vera", "password": PASSWORD},
@@ -87,7 +89,7 @@ def _body(method: str, path: str, ids: dict[str, int], personas) -> dict | None:
         ("PUT", "/api/v1/users/{me}/roles/"): lambda: {"roles": ["operator"]},
     }
     make = bodies.get((method, path))
-    return make() if make else None
+    return make() if make else None  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize(("method", "path", "column", "expected"), CELLS)
@@ -109,7 +111,7 @@ def test_it_answers_each_role_as_the_matrix_says(method, path, column, expected,
         response = client.generic(
             method,
             url,
-            data=None if body is None else __import__("json").dumps(body),
+            data=None if body is None else json.dumps(body),
             content_type="application/json",
         )
     assert response.status_code == expected, (

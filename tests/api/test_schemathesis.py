@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -28,7 +29,9 @@ from tests.personas import COLUMNS, ROLE_PERSONA, bearer
 pytestmark = pytest.mark.django_db
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/", application)
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+_LOADED = list(SCHEMA.get_all_operations())
+OPERATIONS = [result.ok() for result in _LOADED if isinstance(result, Ok)]
+assert len(OPERATIONS) == len(_LOADED), "an operation of the schema could not be loaded"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
