@@ -327,6 +327,9 @@ class Trade(models.Model):
     account = models.CharField(max_length=ADDRESS_LENGTH, blank=True)
     nonce = models.PositiveBigIntegerField(null=True, blank=True)
     tx_hash = models.CharField(max_length=66, null=True, blank=True, unique=True)
+    calldata = models.TextField(
+        blank=True, help_text="The executor call, as simulated (and, in dry run, not sent)."
+    )
     signed_tx = models.TextField(blank=True, help_text="Raw signed transaction, for re-broadcast.")
     tx_hashes = models.JSONField(
         default=list, blank=True, help_text="Every hash sent for this nonce (replacements too)."
@@ -336,6 +339,7 @@ class Trade(models.Model):
     submitted_block = models.PositiveBigIntegerField(null=True, blank=True)
     gas_limit = models.PositiveBigIntegerField(null=True, blank=True)
     max_fee_per_gas = AmountField(null=True, blank=True)
+    max_priority_fee_per_gas = AmountField(null=True, blank=True)
     gas_used = models.PositiveBigIntegerField(null=True, blank=True)
     effective_gas_price = AmountField(null=True, blank=True)
     block_number = models.PositiveBigIntegerField(null=True, blank=True)

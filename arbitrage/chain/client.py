@@ -189,9 +189,18 @@ class ChainClient:
         """Headers of many blocks in one HTTP request."""
         if not numbers:
             return {}
-        requests = [
-            (RPCEndpoint("eth_getBlockByNumber"), [hex(number), False]) for number in numbers
-        ]
+        return self._headers([hex(number) for number in numbers])
+
+    def blocks_and_latest(
+        self, numbers: Sequence[int]
+    ) -> tuple[dict[int, BlockHeader], BlockHeader]:
+        """Headers of some blocks and of the head, in one HTTP request."""
+        headers = self._headers(["latest", *(hex(number) for number in numbers)], latest=True)
+        head = headers.pop(-1)
+        return headers, head
+
+    def _headers(self, tags: Sequence[str], *, latest: bool = False) -> dict[int, BlockHeader]:
+        requests = [(RPCEndpoint("eth_getBlockByNumber"), [tag, False]) for tag in tags]
         try:
             responses = self.w3.provider.make_batch_request(requests)
         except (OSError, Web3Exception, ValueError) as exc:
@@ -199,9 +208,11 @@ class ChainClient:
         if not isinstance(responses, list):
             raise ChainRpcError("eth_getBlockByNumber (batch)", responses.get("error", responses))
         headers: dict[int, BlockHeader] = {}
-        for response in responses:
+        for index, response in enumerate(responses):
             raw = response.get("result")
             if not raw:
+                if latest and index == 0:
+                    raise ChainRpcError("eth_getBlockByNumber", "no latest block")
                 continue
             header = BlockHeader(
                 number=int(raw["number"], 16),
@@ -210,7 +221,10 @@ class ChainClient:
                 timestamp=int(raw["timestamp"], 16),
                 base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
             )
-            headers[header.number] = header
+            if latest and index == 0:
+                headers[-1] = header  # the head, keyed apart so a listed number cannot clash
+            else:
+                headers[header.number] = header
         return headers
 
     def get_logs(

@@ -37,9 +37,17 @@ from arbitrage.services.control import control_for
 logger = logging.getLogger(__name__)
 
 DEADLINE_BLOCKS = 2  # the executor reverts if the trade lands later than this
-# Twice the node's estimate: only gas used is paid, and an estimate that misses the refunds
-# or the 63/64 rule of the nested flash-swap calls would revert the trade out of gas.
-GAS_MARGIN_PERCENT = 200
+# The gas limit: twice the executor's measured cost for the hop count. Only gas used is paid;
+# a limit that misses cold storage slots or the 63/64 rule of the nested flash-swap calls
+# would revert the trade out of gas. (No eth_estimateGas on the hot path: the simulation
+# already proved the call succeeds, and the estimate costs a round trip of binary search.)
+GAS_LIMIT_BY_HOPS = {2: 300_000, 3: 400_000, 4: 500_000}
+
+
+def gas_limit_for(hops: int) -> int:
+    return GAS_LIMIT_BY_HOPS.get(hops, 500_000 + 100_000 * max(0, hops - 4))
+
+
 REPLACEMENT_BUMP_PERCENT = 125  # nodes want at least +10 % to replace a pending transaction
 
 
@@ -59,14 +67,16 @@ def _threshold(opportunity: Opportunity) -> Threshold | None:
     )
 
 
-def cycle_call(opportunity: Opportunity, *, deadline_block: int) -> CycleCall:
+def cycle_call(
+    opportunity: Opportunity, *, deadline_block: int, threshold: Threshold | None = None
+) -> CycleCall:
     pools = {p.pk: p for p in Pool.objects.filter(pk__in=opportunity.pool_path)}
     tokens_in = opportunity.token_path[:-1]
     zero_for_one = [
         pools[pid].token0_id == tin
         for pid, tin in zip(opportunity.pool_path, tokens_in, strict=True)
     ]
-    threshold = _threshold(opportunity)
+    threshold = threshold or _threshold(opportunity)
     min_net = threshold.min_net_profit if threshold else 0
     return CycleCall(
         pairs=[pools[pid].address for pid in opportunity.pool_path],
@@ -110,10 +120,15 @@ def _day_start() -> datetime:
     return datetime.combine(timezone.now().date(), time.min, tzinfo=timezone.now().tzinfo)
 
 
-def risk_refusal(trade: Trade, control: ExecutionControl, base_fee: int, tip: int) -> str | None:
+def risk_refusal(
+    trade: Trade,
+    control: ExecutionControl,
+    base_fee: int,
+    tip: int,
+    threshold: Threshold | None,
+) -> str | None:
     """Why the risk limits refuse this trade now, or None."""
     opportunity = trade.opportunity
-    threshold = _threshold(opportunity)
     if threshold is not None:
         if threshold.max_input and opportunity.amount_in > threshold.max_input:
             return (
@@ -162,13 +177,17 @@ def _simulate(ctx: ExecutionContext, trade_id: int) -> bool:
             return False
         head = ctx.client.block("latest")
         tip = ctx.client.max_priority_fee()
-        refusal = risk_refusal(trade, control, head.base_fee_per_gas, tip)
+        threshold = _threshold(opportunity)
+        refusal = risk_refusal(trade, control, head.base_fee_per_gas, tip, threshold)
         if refusal:
             _finish(trade, Trade.State.REJECTED, refusal)
             return False
-        call = cycle_call(opportunity, deadline_block=head.number + DEADLINE_BLOCKS)
+        call = cycle_call(
+            opportunity, deadline_block=head.number + DEADLINE_BLOCKS, threshold=threshold
+        )
+        data = execute_calldata(call)
         sender = ctx.signer.address if ctx.signer else chain.executor_address
-        tx = {"from": sender, "to": chain.executor_address, "data": execute_calldata(call)}
+        tx = {"from": sender, "to": chain.executor_address, "data": data}
         try:
             profit = decode_profit(ctx.client.call(tx, "latest"))
         except CallRevertedError as exc:
@@ -176,6 +195,10 @@ def _simulate(ctx: ExecutionContext, trade_id: int) -> bool:
             return False
         trade.simulated_profit = profit
         trade.deadline_block = call.deadline_block
+        trade.calldata = data
+        trade.max_fee_per_gas = 2 * head.base_fee_per_gas + tip
+        trade.max_priority_fee_per_gas = tip
+        trade.gas_limit = gas_limit_for(len(opportunity.pool_path))
         trade.simulated_at = timezone.now()
         trade.state = Trade.State.SIMULATED
         trade.mode = ctx.mode
@@ -204,37 +227,22 @@ def _sign(ctx: ExecutionContext, trade_id: int) -> bool:
         if control_for(chain=chain).execution_paused:
             _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
             return False
-        call = cycle_call(opportunity, deadline_block=trade.deadline_block or 0)
-        data = execute_calldata(call)
-        try:
-            gas = ctx.client.estimate_gas(
-                {"from": ctx.signer.address, "to": chain.executor_address, "data": data}
-            )
-        except CallRevertedError as exc:
-            _finish(
-                trade, Trade.State.REJECTED, f"gas estimate reverted: {decode_revert(exc.data)}"
-            )
-            return False
-        max_fee, tip = _fees(ctx)
         nonce = nonce_reserve(chain=chain, address=ctx.signer.address, client=ctx.client)
-        gas_limit = gas * GAS_MARGIN_PERCENT // 100
         signed = ctx.signer.sign(
             {
                 "type": 2,
                 "chainId": chain.chain_id,
                 "nonce": nonce,
                 "to": to_checksum_address(chain.executor_address),
-                "data": data,
+                "data": trade.calldata,
                 "value": 0,
-                "gas": gas_limit,
-                "maxFeePerGas": max_fee,
-                "maxPriorityFeePerGas": tip,
+                "gas": trade.gas_limit,
+                "maxFeePerGas": trade.max_fee_per_gas,
+                "maxPriorityFeePerGas": trade.max_priority_fee_per_gas,
             }
         )
         trade.account = ctx.signer.address
         trade.nonce = nonce
-        trade.gas_limit = gas_limit
-        trade.max_fee_per_gas = max_fee
         trade.signed_tx = "0x" + signed.raw.hex()
         trade.tx_hash = signed.hash
         trade.tx_hashes = [signed.hash]
@@ -357,8 +365,7 @@ def _settle(trade: Trade, receipt: Any) -> None:
 
 def _would_revert(ctx: ExecutionContext, trade: Trade) -> str | None:
     chain = trade.opportunity.chain
-    call = cycle_call(trade.opportunity, deadline_block=trade.deadline_block or 0)
-    tx = {"from": trade.account, "to": chain.executor_address, "data": execute_calldata(call)}
+    tx = {"from": trade.account, "to": chain.executor_address, "data": trade.calldata}
     try:
         ctx.client.call(tx, "latest")
     except CallRevertedError as exc:
@@ -375,12 +382,11 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
     max_fee, tip = _fees(ctx)
     old_fee = trade.max_fee_per_gas or 0
     max_fee = max(max_fee, old_fee * REPLACEMENT_BUMP_PERCENT // 100)
-    tip = max(tip * REPLACEMENT_BUMP_PERCENT // 100, 1)
+    tip = max(tip, trade.max_priority_fee_per_gas or 0) * REPLACEMENT_BUMP_PERCENT // 100 or 1
     if cancel:
         to, data, gas = ctx.signer.address, "0x", 21_000
     else:
-        call = cycle_call(trade.opportunity, deadline_block=trade.deadline_block or 0)
-        to, data = to_checksum_address(chain.executor_address), execute_calldata(call)
+        to, data = to_checksum_address(chain.executor_address), trade.calldata
         gas = trade.gas_limit or 0
     signed = ctx.signer.sign(
         {
@@ -399,6 +405,7 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
     trade.tx_hash = signed.hash
     trade.tx_hashes = [*trade.tx_hashes, signed.hash]
     trade.max_fee_per_gas = max_fee
+    trade.max_priority_fee_per_gas = tip
     trade.submitted_block = ctx.client.block_number()
     trade.save()
     _broadcast(ctx, trade)

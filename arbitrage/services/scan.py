@@ -35,11 +35,13 @@ _engines: dict[int, WarmEngine] = {}
 _lock = threading.Lock()
 
 
-def tradable_pools(chain: Chain) -> list[Pool]:
+def tradable_pools(chain: Chain, *, pool_ids: list[int] | None = None) -> list[Pool]:
     """Active pools whose tokens may be traded: fee-on-transfer and blocked tokens are out."""
+    queryset = Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=False)
+    if pool_ids is not None:
+        queryset = queryset.filter(pk__in=pool_ids)
     return list(
-        Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=False)
-        .exclude(token0__is_blocked=True)
+        queryset.exclude(token0__is_blocked=True)
         .exclude(token1__is_blocked=True)
         .exclude(token0__is_fee_on_transfer=True)
         .exclude(token1__is_fee_on_transfer=True)
@@ -87,6 +89,11 @@ def engine_reset(chain: Chain | None = None) -> None:
             _engines.pop(chain.pk, None)
 
 
+# Opportunities stored per scan: the best ones. Lower-ranked cycles through the same pools
+# are overlapping variants that one execution would consume anyway.
+MAX_STORED_PER_SCAN = 20
+
+
 def _gas_in_start_token(warm: WarmEngine, start_token: int, gas_cost_wei: int) -> int | None:
     """Gas cost in the start token: through the deepest WETH pool of that token."""
     if warm.weth_id is None:
@@ -94,22 +101,17 @@ def _gas_in_start_token(warm: WarmEngine, start_token: int, gas_cost_wei: int) -
     if start_token == warm.weth_id:
         return gas_cost_wei
     best: int | None = None
-    for pool in Pool.objects.filter(pk__in=warm.pool_ids).filter(
-        token0_id__in=(start_token, warm.weth_id), token1_id__in=(start_token, warm.weth_id)
-    ):
+    for pool_id in Pool.objects.filter(
+        pk__in=warm.pool_ids,
+        token0_id__in=(start_token, warm.weth_id),
+        token1_id__in=(start_token, warm.weth_id),
+    ).values_list("pk", flat=True):
         try:
-            out = warm.engine.quote([pool.pk], warm.weth_id, gas_cost_wei)[-1]
+            out = warm.engine.quote([pool_id], warm.weth_id, gas_cost_wei)[-1]
         except ValueError:
             continue
         best = out if best is None else max(best, out)
     return best
-
-
-def _threshold_for(chain: Chain, start_token: int) -> Threshold | None:
-    return (
-        Threshold.objects.filter(chain=chain, start_token_id=start_token).first()
-        or Threshold.objects.filter(chain=chain, start_token__isnull=True).first()
-    )
 
 
 def _passes(threshold: Threshold | None, found: CycleOpportunity, net: int) -> str | None:
@@ -134,39 +136,64 @@ def opportunities_from(
     block_number: int,
     gas_price_wei: int,
 ) -> list[Opportunity]:
-    stored = []
+    """Price gas, apply the thresholds, and store what passes once per cycle and block."""
+    thresholds = {t.start_token_id: t for t in Threshold.objects.filter(chain=chain)}
+    gas_costs: dict[tuple[int, int], int | None] = {}
+    candidates: dict[str, Opportunity] = {}
     for cycle in found:
         gas = GAS_BY_HOPS.get(len(cycle.pools), GAS_BY_HOPS[4])
-        gas_cost = _gas_in_start_token(warm, cycle.start_token, gas * gas_price_wei)
+        key = (cycle.start_token, gas)
+        if key not in gas_costs:
+            gas_costs[key] = _gas_in_start_token(warm, cycle.start_token, gas * gas_price_wei)
+        gas_cost = gas_costs[key]
         if gas_cost is None:
             continue  # cannot price gas in this token: never trade blind
         net = cycle.profit - gas_cost
-        if _passes(_threshold_for(chain, cycle.start_token), cycle, net) is not None:
+        threshold = thresholds.get(cycle.start_token, thresholds.get(None))
+        if _passes(threshold, cycle, net) is not None:
             continue
         cycle_key = "-".join(str(p) for p in cycle.pools)
-        try:
-            with transaction.atomic():
-                opportunity, created = Opportunity.objects.get_or_create(
-                    chain=chain,
-                    cycle_key=cycle_key,
-                    block_number=block_number,
-                    defaults={
-                        "pool_path": list(cycle.pools),
-                        "token_path": list(cycle.tokens),
-                        "start_token_id": cycle.start_token,
-                        "amount_in": cycle.amount_in,
-                        "amounts_out": [str(a) for a in cycle.amounts_out],
-                        "gross_profit": cycle.profit,
-                        "gas_estimate": gas,
-                        "gas_cost": gas_cost,
-                        "net_profit": net,
-                    },
-                )
-        except IntegrityError:
-            continue  # another worker stored it first
-        if created:
-            stored.append(opportunity)
-    return stored
+        candidates.setdefault(
+            cycle_key,
+            Opportunity(
+                chain=chain,
+                cycle_key=cycle_key,
+                block_number=block_number,
+                pool_path=list(cycle.pools),
+                token_path=list(cycle.tokens),
+                start_token_id=cycle.start_token,
+                amount_in=cycle.amount_in,
+                amounts_out=[str(a) for a in cycle.amounts_out],
+                gross_profit=cycle.profit,
+                gas_estimate=gas,
+                gas_cost=gas_cost,
+                net_profit=net,
+            ),
+        )
+    best = sorted(candidates.values(), key=lambda o: o.net_profit, reverse=True)
+    best = best[:MAX_STORED_PER_SCAN]
+    if not best:
+        return []
+    existing = set(
+        Opportunity.objects.filter(
+            chain=chain, block_number=block_number, cycle_key__in=[o.cycle_key for o in best]
+        ).values_list("cycle_key", flat=True)
+    )
+    new = [o for o in best if o.cycle_key not in existing]
+    try:
+        with transaction.atomic():
+            return Opportunity.objects.bulk_create(new)
+    except IntegrityError:
+        # Another worker stored some of them between our read and our write: go one by one.
+        stored = []
+        for opportunity in new:
+            try:
+                with transaction.atomic():
+                    opportunity.save()
+                stored.append(opportunity)
+            except IntegrityError:
+                continue
+        return stored
 
 
 def scan_pools(
@@ -174,14 +201,18 @@ def scan_pools(
 ) -> list[Opportunity]:
     """Re-evaluate the cycles through these pools at their current reserves."""
     warm = engine_for(chain)
-    pools = [p for p in tradable_pools(chain) if p.pk in set(pool_ids)]
+    pools = tradable_pools(chain, pool_ids=pool_ids)
+    gone = (set(pool_ids) - {p.pk for p in pools}) & warm.pool_ids
+    if gone:  # deactivated, or a token was blocked or flagged: its cycles go too
+        warm.engine.remove_pools(sorted(gone))
+        warm.pool_ids -= gone
     new = [p for p in pools if p.pk not in warm.pool_ids]
     if new:
         warm.engine.upsert_pools(
             [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in new]
         )
         warm.pool_ids.update(p.pk for p in new)
-    known = [p for p in pools if p not in new]
+    known = [p for p in pools if p.pk in warm.pool_ids and p not in new]
     found = warm.engine.update_reserves(
         [p.pk for p in known], [p.reserve0 for p in known], [p.reserve1 for p in known]
     )

@@ -179,6 +179,7 @@ def _probe_new_tokens(chain: Chain, client: ChainClient, pools: list[Pool], bloc
 
 
 def pools_discover(*, chain: Chain, client: ChainClient, dex: Dex, to_block: int) -> list[Pool]:
+    """Backfill: read a DEX's PairCreated logs from where its discovery stopped."""
     start = (dex.discovered_to_block + 1) if dex.discovered_to_block is not None else 0
     if start > to_block:
         return []
@@ -189,32 +190,39 @@ def pools_discover(*, chain: Chain, client: ChainClient, dex: Dex, to_block: int
         to_block=to_block,
         max_range=settings.ARBX_LOG_RANGE,
     )
+    return pools_register(chain=chain, client=client, dex=dex, logs=logs, to_block=to_block)
+
+
+def pools_register(
+    *, chain: Chain, client: ChainClient, dex: Dex, logs: list[Any], to_block: int
+) -> list[Pool]:
+    """Register the pools of a DEX's PairCreated logs, with their tokens, up to `to_block`."""
     created = []
     for log in logs:
         token0 = _address_from_topic(log["topics"][1])
         token1 = _address_from_topic(log["topics"][2])
         pair = str(to_checksum_address("0x" + bytes(log["data"])[12:32].hex()))
         created.append((pair, token0, token1, int(log["blockNumber"])))
-    unknown = sorted(
-        {t for _, t0, t1, _ in created for t in (t0, t1)}
-        - set(Token.objects.filter(chain=chain).values_list("address", flat=True))
-    )
-    meta = _token_metadata(client, unknown, to_block) if unknown else {}
     pools = []
-    for pair, token0, token1, block in created:
-        if Pool.objects.filter(chain=chain, address=pair).exists():
-            continue
-        pool = pool_upsert(
-            dex=dex,
-            address=pair,
-            token0=_register_token(chain, token0, meta.get(token0, {})),
-            token1=_register_token(chain, token1, meta.get(token1, {})),
+    if created:
+        unknown = sorted(
+            {t for _, t0, t1, _ in created for t in (t0, t1)}
+            - set(Token.objects.filter(chain=chain).values_list("address", flat=True))
         )
-        pool.created_block = block
-        pool.last_synced_block = None
-        pool.save(update_fields=["created_block", "last_synced_block", "updated_at"])
-        pools.append(pool)
-    if pools:
+        meta = _token_metadata(client, unknown, to_block) if unknown else {}
+        for pair, token0, token1, block in created:
+            if Pool.objects.filter(chain=chain, address=pair).exists():
+                continue
+            pool = pool_upsert(
+                dex=dex,
+                address=pair,
+                token0=_register_token(chain, token0, meta.get(token0, {})),
+                token1=_register_token(chain, token1, meta.get(token1, {})),
+            )
+            pool.created_block = block
+            pool.last_synced_block = None
+            pool.save(update_fields=["created_block", "last_synced_block", "updated_at"])
+            pools.append(pool)
         new_tokens = set(unknown)
         _probe_new_tokens(
             chain,
@@ -268,17 +276,8 @@ def _save_snapshots(snapshots: Iterable[ReserveSnapshot]) -> None:
 
 
 def _apply_sync_logs(
-    chain: Chain, client: ChainClient, from_block: int, head: BlockHeader
+    chain: Chain, client: ChainClient, logs: list[Any], head: BlockHeader
 ) -> list[int]:
-    if from_block > head.number:
-        return []
-    logs = client.get_logs(
-        address=None,
-        topics=[abi.SYNC],
-        from_block=from_block,
-        to_block=head.number,
-        max_range=settings.ARBX_LOG_RANGE,
-    )
     by_address = {
         p.address.lower(): p
         for p in Pool.objects.filter(chain=chain, last_synced_block__isnull=False)
@@ -297,7 +296,8 @@ def _apply_sync_logs(
         latest[(pool.pk, block)] = (*reserves, "0x" + bytes(log["blockHash"]).hex())
     if not latest:
         return []
-    headers = client.blocks(sorted({block for _, block in latest}))
+    others = sorted({block for _, block in latest} - {head.number})
+    headers = {**client.blocks(others), head.number: head}
     snapshots = []
     final: dict[int, tuple[int, int, int]] = {}
     for (pool_id, block), (r0, r1, block_hash) in sorted(latest.items(), key=lambda i: i[0][1]):
@@ -313,7 +313,8 @@ def _apply_sync_logs(
             )
         )
         final[pool_id] = (r0, r1, block)
-        _record_block(chain, header if header.number == block else None)
+        if header.number == block and block != head.number:
+            _record_block(chain, header)
     _save_snapshots(snapshots)
     pools = list(Pool.objects.filter(pk__in=final))
     for pool in pools:
@@ -337,33 +338,69 @@ def _record_block(chain: Chain, header: BlockHeader | None) -> None:
     )
 
 
+def _topic0(log: Any) -> str:
+    return "0x" + bytes(log["topics"][0]).hex()
+
+
 def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
-    """Bring the chain's pools up to the head block. One sync per chain at a time."""
+    """Bring the chain's pools up to the head block. One sync per chain at a time.
+
+    In the steady state this is one batch (head and the last synced block's header, for the
+    reorg check) and one eth_getLogs for both Sync and PairCreated since the last block."""
     with transaction.atomic():
         Chain.objects.select_for_update().get(pk=chain.pk)
-        head = client.block("latest")
-        result = SyncResult(head=head.number)
         previous = last_block(chain)
-        if previous is not None and previous.number > head.number:
-            previous_hash = None
-        else:
-            previous_hash = (
-                client.blocks([previous.number]).get(previous.number) if previous else None
-            )
-        if previous is not None and (previous_hash is None or previous_hash.hash != previous.hash):
+        headers, head = client.blocks_and_latest([previous.number] if previous else [])
+        result = SyncResult(head=head.number)
+        if previous is not None and (
+            previous.number > head.number
+            or headers.get(previous.number) is None
+            or headers[previous.number].hash != previous.hash
+        ):
             ancestor = _common_ancestor(chain, client)
             result.rewound_to = ancestor
-            affected = chain_rewind(chain=chain, to_block=ancestor)
-            result.changed_pool_ids.extend(affected)
+            result.changed_pool_ids.extend(chain_rewind(chain=chain, to_block=ancestor))
             previous = last_block(chain)
-        for dex in Dex.objects.filter(chain=chain, active=True):
+        dexes = list(Dex.objects.filter(chain=chain, active=True))
+        # A DEX whose discovery is behind the chain's cursor (new, or after a rewind) backfills.
+        lagging = [
+            d
+            for d in dexes
+            if previous is None
+            or d.discovered_to_block is None
+            or d.discovered_to_block < previous.number
+        ]
+        for dex in lagging:
             result.discovered += len(
                 pools_discover(chain=chain, client=client, dex=dex, to_block=head.number)
             )
-        cold = list(Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=True))
-        from_block = previous.number + 1 if previous is not None else head.number + 1
         changed = set(result.changed_pool_ids)
-        changed.update(_apply_sync_logs(chain, client, from_block, head))
+        from_block = previous.number + 1 if previous is not None else head.number + 1
+        if from_block <= head.number:
+            logs = client.get_logs(
+                address=None,
+                topics=[[abi.SYNC, abi.PAIR_CREATED]],
+                from_block=from_block,
+                to_block=head.number,
+                max_range=settings.ARBX_LOG_RANGE,
+            )
+            for dex in dexes:
+                if dex in lagging:
+                    continue
+                factory = dex.factory_address.lower()
+                created = [
+                    log
+                    for log in logs
+                    if _topic0(log) == abi.PAIR_CREATED and str(log["address"]).lower() == factory
+                ]
+                result.discovered += len(
+                    pools_register(
+                        chain=chain, client=client, dex=dex, logs=created, to_block=head.number
+                    )
+                )
+            sync_logs = [log for log in logs if _topic0(log) == abi.SYNC]
+            changed.update(_apply_sync_logs(chain, client, sync_logs, head))
+        cold = list(Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=True))
         if cold:
             changed.update(_cold_start(chain, client, cold, head))
         Pool.objects.filter(chain=chain, last_synced_block__isnull=False).update(
