@@ -44,6 +44,40 @@ impl Hop {
     }
 }
 
+impl Hop {
+    /// The smallest input whose `amount_out` is at least `amount_out`:
+    /// `ceil(reserveIn * 1e6 * amountOut / ((1e6 - fee) * (reserveOut - amountOut)))`
+    /// (Uniswap's `getAmountIn` adds 1 instead of rounding up, so it can be 1 above this).
+    /// `None` if no input reaches it, or the input would push the reserve past 2^112 - 1.
+    #[inline]
+    pub fn min_amount_in(&self, amount_out: u128) -> Option<u128> {
+        if amount_out == 0 {
+            return Some(0);
+        }
+        if amount_out >= self.reserve_out || self.gamma == 0 {
+            return None;
+        }
+        let numerator = U256::from(self.reserve_in)
+            .checked_mul(U256::from(FEE_DENOMINATOR))?
+            .checked_mul(U256::from(amount_out))?;
+        let denominator =
+            U256::from(self.gamma).checked_mul(U256::from(self.reserve_out - amount_out))?;
+        let (q, r) = numerator.div_rem(denominator);
+        let x = u128::try_from(q)
+            .ok()?
+            .checked_add(u128::from(!r.is_zero()))?;
+        (x <= MAX_RESERVE.checked_sub(self.reserve_in)?).then_some(x)
+    }
+}
+
+/// The smallest input whose output through all hops is at least `amount_out`.
+#[inline]
+pub fn chain_min_in(hops: &[Hop], amount_out: u128) -> Option<u128> {
+    hops.iter()
+        .rev()
+        .try_fold(amount_out, |y, hop| hop.min_amount_in(y))
+}
+
 /// Runs `amount_in` through the hops; returns the final output.
 #[inline]
 pub fn chain_out(hops: &[Hop], amount_in: u128) -> Option<u128> {
@@ -101,6 +135,22 @@ mod tests {
             ..hop
         };
         assert_eq!(full.amount_out(1), None);
+    }
+
+    #[test]
+    fn it_inverts_amount_out_exactly() {
+        let hop = Hop {
+            reserve_in: 12_345_678,
+            reserve_out: 987_654,
+            gamma: 997_000,
+        };
+        for y in [1u128, 2, 77, 1000, 500_000, 987_653] {
+            let x = hop.min_amount_in(y).unwrap();
+            assert!(hop.amount_out(x).unwrap() >= y);
+            assert!(hop.amount_out(x - 1).unwrap() < y);
+        }
+        assert_eq!(hop.min_amount_in(987_654), None);
+        assert_eq!(hop.min_amount_in(0), Some(0));
     }
 
     #[test]

@@ -8,18 +8,25 @@
 //! `(sqrt(rho) - 1)^2 / sigma` is below the minimum profit has none either. The float tests
 //! below only ever reject with a relative slack of 1e-9, a million times the f64 rounding error
 //! of these short products, so every rejection is a proof; the integer search decides the rest.
+//!
+//! The integer search starts at the closed-form optimum `x* = (sqrt(rho) - 1) / sigma`, trims
+//! it to the least input that buys the same output (the exact inverse of the chain), then walks
+//! whole output levels left and right: within one level of final output the level's first
+//! input is the best, so a few levels cover many inputs. It stops early when the profit is
+//! within 1 of the real maximum (then nothing can beat it), and searches a narrow candidate
+//! interval (where the real profit still exceeds the best found) exhaustively.
 
-use crate::amm::{chain_out, Hop, FEE_DENOMINATOR};
+use crate::amm::{chain_min_in, chain_out, Hop, FEE_DENOMINATOR, MAX_RESERVE};
 
 /// Relative slack of every float rejection (f64 rounding here is below 1e-14).
 pub const SLACK: f64 = 1e-9;
-/// Inputs are capped at 2^120 so that `amount * (1e6 - fee) * reserve` stays below 2^256.
-pub const MAX_SEARCH_INPUT: u128 = 1 << 120;
-/// Half-width of the exhaustive window around the final input: no input within this distance
-/// gives a strictly larger profit.
-pub const WINDOW: u128 = 16;
-/// Candidate intervals at most this wide are searched exhaustively (global integer optimum).
-pub const EXHAUSTIVE: u128 = 1024;
+/// Output levels checked on each side of the reported input after the last improvement: no
+/// input inside them (at least this many inputs on each side) gives a strictly larger profit.
+pub const LEVELS: u32 = 2;
+/// Bound on the output levels walked on each side.
+pub const MAX_STEPS: u32 = 32;
+/// Candidate ranges at most this wide (at some hop boundary) are enumerated: global optimum.
+pub const EXHAUSTIVE: u128 = 512;
 
 /// `1e6^n` as f64, for the screen.
 const GAMMA_SCALE: [f64; 5] = [1.0, 1e6, 1e12, 1e18, 1e24];
@@ -116,89 +123,145 @@ impl Sized {
     }
 }
 
-/// Exact profit of input `x`, or `i128::MIN` if the chain overflows (it cannot below the cap).
-#[inline]
-fn profit_at(hops: &[Hop], x: u128) -> i128 {
-    match chain_out(hops, x) {
-        Some(out) => out as i128 - x as i128,
-        None => i128::MIN,
-    }
-}
-
 /// The integer input in `[1, max_input]` that maximises the exact profit, if that profit is
 /// at least `min_profit` (>= 1). See the module doc for why a `None` is a proof.
 pub fn size_cycle(hops: &[Hop], max_input: u128, min_profit: u128) -> Option<Sized> {
     let pool = VirtualPool::compose(hops);
     let min_profit = min_profit.max(1);
-    if pool.max_profit_upper() < min_profit as f64 {
+    let upper = pool.max_profit_upper();
+    if upper < min_profit as f64 {
         return None;
     }
-    let hi = max_input.min(MAX_SEARCH_INPUT);
+    let hi = max_input.min(MAX_RESERVE);
     if hi == 0 {
         return None;
     }
-    let eval = |x: u128| profit_at(hops, x);
+    let forward = |x: u128| chain_out(hops, x);
+    let backward = |y: u128| chain_min_in(hops, y);
     // `as` saturates (and maps NaN to 0), so the clamp is all the range handling needed.
-    let start = (pool.optimal_input().floor() as u128).clamp(1, hi);
-    let (mut best_x, mut best_p) = (start, eval(start));
-
-    // Pattern search with halving steps: the floors make the profit slightly jagged, so a
-    // plain ternary search could stop on a local bump.
-    let bits = 128 - best_x.leading_zeros();
-    let mut step: u128 = 1u128 << bits.saturating_sub(4);
-    while step > WINDOW {
-        for _ in 0..32 {
-            let down = best_x.checked_sub(step).filter(|&x| x >= 1);
-            let up = best_x.checked_add(step).filter(|&x| x <= hi);
-            let moved = [down, up].into_iter().flatten().find_map(|x| {
-                let p = eval(x);
-                (p > best_p).then_some((x, p))
-            });
-            match moved {
-                Some((x, p)) => (best_x, best_p) = (x, p),
-                None => break,
-            }
-        }
-        step >>= 1;
+    let mut best_x = (pool.optimal_input().floor() as u128).clamp(1, hi);
+    // Past a reserve's 2^112 bound the chain reverts: back off until it does not.
+    while forward(best_x).is_none() && best_x > 1 {
+        best_x /= 2;
     }
-    // Exhaustive windows until no input within WINDOW is strictly better.
-    for _ in 0..256 {
-        let lo = best_x.saturating_sub(WINDOW).max(1);
-        let up = best_x.saturating_add(WINDOW).min(hi);
-        let (mut wx, mut wp) = (best_x, best_p);
-        for x in lo..=up {
-            let p = eval(x);
-            if p > wp || (p == wp && x < wx) {
-                (wx, wp) = (x, p);
-            }
-        }
-        let improved = wp > best_p;
-        (best_x, best_p) = (wx, wp);
-        if !improved {
-            break;
-        }
+    let mut best_y = forward(best_x)?;
+    // Trim to the start of the output level: the least input that still buys this output.
+    if best_y > 0 {
+        best_x = backward(best_y).unwrap_or(best_x).max(1);
+        best_y = forward(best_x)?;
     }
-    // Small candidate interval: search it all, which makes the result the global optimum.
-    if let Some((lo, up)) = pool.beating(best_p.max(0) as f64) {
-        let lo = (lo.max(1.0) as u128).max(1);
-        let up = (up.min(hi as f64) as u128).min(hi);
-        if lo <= up && up - lo <= EXHAUSTIVE {
-            for x in lo..=up {
-                let p = eval(x);
-                if p > best_p || (p == best_p && x < best_x) {
-                    (best_x, best_p) = (x, p);
-                }
-            }
-        }
-    }
-    if best_p >= min_profit as i128 {
-        Some(Sized {
+    let profit = |x: u128, y: u128| y as i128 - x as i128;
+    let mut best_p = profit(best_x, best_y);
+    // No integer input pays more than the real maximum: within 1 of it, we are done.
+    let certified = |p: i128| p as f64 + 1.0 > upper;
+    if certified(best_p) {
+        return (best_p >= min_profit as i128).then_some(Sized {
             amount_in: best_x,
-            amount_out: (best_x as i128 + best_p) as u128,
-        })
-    } else {
-        None
+            amount_out: best_y,
+        });
     }
+    let floor = min_profit as i128 - 1;
+    if let Some(better) = enumerate_narrow(hops, pool, hi, (best_x, best_y), floor) {
+        (best_x, best_y) = better;
+    } else {
+        // Walk output levels to the right, then to the left, until LEVELS levels in a row fail
+        // to beat the best. Inside a level, its first input is the best one.
+        let (mut y, mut misses, mut steps) = (best_y, 0, 0);
+        while misses < LEVELS && steps < MAX_STEPS {
+            steps += 1;
+            let Some(next) = y.checked_add(1).and_then(backward).filter(|&n| n <= hi) else {
+                break;
+            };
+            let Some(next_y) = forward(next) else { break };
+            y = next_y;
+            if profit(next, y) > best_p {
+                (best_x, best_y, best_p, misses) = (next, y, profit(next, y), 0);
+            } else {
+                misses += 1;
+            }
+        }
+        let (mut x, mut misses, mut steps) = (best_x, 0, 0);
+        while misses < LEVELS && x > 1 && steps < MAX_STEPS {
+            steps += 1;
+            let Some(prev_y) = forward(x - 1) else { break };
+            let prev = if prev_y == 0 {
+                x - 1
+            } else {
+                backward(prev_y).unwrap_or(x - 1).max(1)
+            };
+            x = prev;
+            if profit(prev, prev_y) > best_p {
+                (best_x, best_y, best_p, misses) = (prev, prev_y, profit(prev, prev_y), 0);
+            } else {
+                misses += 1;
+            }
+        }
+    }
+    let best_p = profit(best_x, best_y);
+    (best_p >= min_profit as i128).then_some(Sized {
+        amount_in: best_x,
+        amount_out: best_y,
+    })
+}
+
+/// The global integer optimum, when it can be found by enumeration: every input that could beat
+/// `best` lies in the real-valued candidate interval, and what it pays depends only on the
+/// amount `z` it buys at some hop boundary `k` (then the least input buying `z` is the best such
+/// input). If one boundary has at most EXHAUSTIVE candidate amounts, try them all.
+fn enumerate_narrow(
+    hops: &[Hop],
+    pool: VirtualPool,
+    hi: u128,
+    best: (u128, u128),
+    floor: i128,
+) -> Option<(u128, u128)> {
+    // Only inputs paying more than the best so far, and at least the minimum profit, matter.
+    let best_p = best.1 as i128 - best.0 as i128;
+    let level = best_p.max(floor).max(0);
+    let (lo, up) = pool.beating(level as f64)?;
+    let lo = (lo.max(1.0) as u128).clamp(1, hi);
+    let up = (up.max(1.0) as u128).clamp(1, hi);
+    // Amounts at each boundary for the interval's ends (boundary 0 is the input itself).
+    let (mut z_lo, mut z_up) = (lo, up);
+    let mut narrowest = (0usize, z_lo, z_up);
+    for (k, hop) in hops.iter().enumerate() {
+        z_lo = hop.amount_out(z_lo)?;
+        z_up = hop.amount_out(z_up).unwrap_or(hop.reserve_out);
+        if z_up - z_lo < narrowest.2 - narrowest.1 {
+            narrowest = (k + 1, z_lo, z_up);
+        }
+    }
+    let (k, z_lo, z_up) = narrowest;
+    if z_up - z_lo > EXHAUSTIVE {
+        return None;
+    }
+    let (head, tail) = hops.split_at(k);
+    // Real-valued bounds skip candidates without integer work: the tail pays at most
+    // `F_tail(z)` and the head needs at least `F_head^-1(z) = z / (rho - sigma*z)`.
+    let (head_f, tail_f) = (VirtualPool::compose(head), VirtualPool::compose(tail));
+    let (mut found, mut found_p) = (best, best_p);
+    for z in z_lo.max(1)..=z_up {
+        let zf = z as f64;
+        let room = head_f.rho - head_f.sigma * zf;
+        if room > 0.0 {
+            let pays = tail_f.rho * zf / (1.0 + tail_f.sigma * zf);
+            let bound = pays * (1.0 + SLACK) - zf / room * (1.0 - SLACK) + 1.0;
+            if bound < found_p.max(level) as f64 {
+                continue;
+            }
+        }
+        let Some(x) = chain_min_in(head, z).filter(|&x| (1..=hi).contains(&x)) else {
+            continue;
+        };
+        let Some(y) = chain_out(tail, z) else {
+            continue;
+        };
+        let p = y as i128 - x as i128;
+        if p > found_p || (p == found_p && x < found.0) {
+            (found, found_p) = ((x, y), p);
+        }
+    }
+    Some(found)
 }
 
 #[cfg(test)]
