@@ -27,7 +27,9 @@ class UnknownPoolError(EngineError):
     """A pool id the engine does not hold."""
 
 # (profit, amount_in, start_token, pool_ids, token_path, amounts_out)
-_OpportunityTuple: TypeAlias = tuple[int, int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+_OpportunityTuple: TypeAlias = tuple[
+    int, int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]
+]
 
 @final
 class Engine:
