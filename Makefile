@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test venv engine contracts services services-stop lint pytest bench-engine gas clean
+.PHONY: demo test venv engine contracts services services-stop lint pytest bench-engine bench-pipeline gas clean
 
 ## demo: start the whole product on embedded defaults (SQLite, filesystem broker, local anvil)
 demo: venv engine contracts
@@ -39,6 +39,10 @@ lint: venv
 
 bench-engine: venv engine
 	@$(PY) bench/engine_bench.py
+
+## bench-pipeline: block-to-transaction latency of the product against the bare path
+bench-pipeline: venv engine contracts services
+	@$(PY) bench/pipeline_bench.py
 
 gas: contracts
 	@bash contracts/gas.sh

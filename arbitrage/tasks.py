@@ -27,7 +27,14 @@ def sync_chain(chain_id: int) -> dict[str, object]:
         return {"skipped": "unknown or inactive chain"}
     result = pipeline.pipeline_sync(chain)
     if result.changed_pool_ids:
-        scan_chain.apply_async(args=[chain_id, result.changed_pool_ids, result.head], queue="scan")
+        scan_chain.apply_async(
+            args=(
+                chain_id,
+                result.changed_pool_ids,
+                result.head,
+            ),
+            queue="scan",
+        )
     return {"head": result.head, "changed": len(result.changed_pool_ids)}
 
 
@@ -39,7 +46,7 @@ def scan_chain(chain_id: int, pool_ids: list[int], block_number: int) -> dict[st
     found = pipeline.pipeline_scan(chain, pool_ids, block_number)
     trade_ids = pipeline.approve(pipeline.choose_for_execution(chain, found))
     for trade_id in trade_ids:
-        execute_trade.apply_async(args=[trade_id], queue="execute")
+        execute_trade.apply_async(args=(trade_id,), queue="execute")
     return {"opportunities": len(found), "trades": trade_ids}
 
 

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from eth_typing import ChecksumAddress, HexStr
+from eth_typing import HexStr
+from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3Exception
@@ -65,7 +66,8 @@ def _hex(value: Any) -> str:
 class ChainClient:
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
-        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        self.provider = Web3.HTTPProvider(url, request_kwargs={"timeout": timeout})
+        self.w3 = Web3(self.provider)
 
     # -- plain requests -------------------------------------------------------------------
     def _request(self, method: str, params: Sequence[Any]) -> Any:
@@ -172,7 +174,7 @@ class ChainClient:
             (RPCEndpoint("eth_call"), [{"to": to, "data": _hex(data)}, tag]) for to, data in calls
         ]
         try:
-            responses = self.w3.provider.make_batch_request(requests)
+            responses = self.provider.make_batch_request(requests)
         except (OSError, Web3Exception, ValueError) as exc:
             raise ChainRpcError("eth_call (batch)", exc) from exc
         if not isinstance(responses, list):
@@ -202,7 +204,7 @@ class ChainClient:
     def _headers(self, tags: Sequence[str], *, latest: bool = False) -> dict[int, BlockHeader]:
         requests = [(RPCEndpoint("eth_getBlockByNumber"), [tag, False]) for tag in tags]
         try:
-            responses = self.w3.provider.make_batch_request(requests)
+            responses = self.provider.make_batch_request(requests)
         except (OSError, Web3Exception, ValueError) as exc:
             raise ChainRpcError("eth_getBlockByNumber (batch)", exc) from exc
         if not isinstance(responses, list):
@@ -260,7 +262,7 @@ class ChainClient:
         return logs
 
     def contract(self, address: str, abi: list[dict[str, Any]]) -> Any:
-        return self.w3.eth.contract(address=ChecksumAddress(HexStr(address)), abi=abi)
+        return self.w3.eth.contract(address=to_checksum_address(address), abi=abi)
 
 
 def client_for(url: str, *, timeout: float, chain_id: int | None = None) -> ChainClient:

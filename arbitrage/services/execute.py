@@ -94,12 +94,13 @@ def _finish(trade: Trade, state: str, error: str = "") -> None:
     trade.error = error[:2000]
     trade.finished_at = timezone.now()
     trade.save()
-    status = {
+    outcome: dict[str, str] = {
         Trade.State.REJECTED: Opportunity.Status.REJECTED,
         Trade.State.FAILED: Opportunity.Status.EXECUTED,
         Trade.State.DROPPED: Opportunity.Status.EXPIRED,
         Trade.State.CONFIRMED: Opportunity.Status.EXECUTED,
-    }.get(state)
+    }
+    status = outcome.get(state)
     if status:
         Opportunity.objects.filter(pk=trade.opportunity_id).update(
             status=status, reason=error[:255]

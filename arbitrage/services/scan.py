@@ -65,7 +65,7 @@ def engine_build(chain: Chain) -> WarmEngine:
         [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in pools]
     )
     for threshold in thresholds.exclude(start_token__isnull=True):
-        if threshold.max_input:
+        if threshold.max_input and threshold.start_token_id is not None:
             engine.set_token_limits(threshold.start_token_id, max_input=threshold.max_input)
     warm = WarmEngine(engine=engine, pool_ids={p.pk for p in pools}, weth_id=weth_id)
     logger.info("engine for chain %s built: %s pools", chain.chain_id, len(pools))

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from eth_abi import encode
+from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 

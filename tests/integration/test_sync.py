@@ -58,6 +58,8 @@ def test_a_swap_changes_exactly_its_pool_and_is_stored_in_history(
     assert result.changed_pool_ids == [pool.pk]
     assert (pool.reserve0, pool.reserve1) == _on_chain_reserves(client, pool)
     latest = pool.snapshots.order_by("-block_number").first()
+    assert latest is not None
+    assert pool.created_block is not None
     assert (latest.reserve0, latest.reserve1) == (pool.reserve0, pool.reserve1)
     assert latest.block_number > pool.created_block
 

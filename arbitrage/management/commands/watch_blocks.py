@@ -39,8 +39,8 @@ class Command(BaseCommand):
                 time.sleep(max(1.0, options["interval"]))
                 continue
             if head != last:
-                sync_chain.apply_async(args=[chain.chain_id], queue="sync")
-                execute_confirm.apply_async(args=[chain.chain_id], queue="execute")
+                sync_chain.apply_async(args=(chain.chain_id,), queue="sync")
+                execute_confirm.apply_async(args=(chain.chain_id,), queue="execute")
                 last = head
                 seen += 1
             time.sleep(options["interval"])

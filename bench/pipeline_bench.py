@@ -1,0 +1,361 @@
+"""Pipeline latency benchmark: from the block that creates a mispricing to our transaction
+reaching the node, through the whole product (block watcher, Celery on Redis, PostgreSQL,
+the engine, simulation, signing), next to the bare path measured in the same run (the
+engine call, signing and sending from one process: no Celery, no database).
+
+    make bench-pipeline            # 100 mispricings per path, anvil mining every second
+
+Prints p50/p99 of both paths, their ratio, and the share of mispricings captured in the
+very next block. Needs PostgreSQL and Redis (`make services`); uses its own database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "arbx_bench"
+
+
+def _prepare_database() -> None:
+    import psycopg
+
+    base = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql://arbx:arbx@127.0.0.1:5432/arbx")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class Sample:
+    latency_ms: float
+    next_block: bool
+
+
+def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best top to bottom
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mispricings", type=int, default=100)
+    parser.add_argument("--block-time", type=int, default=1, help="anvil interval mining, s")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    _prepare_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+    os.environ["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    import redis
+    from eth_abi.abi import encode
+    from eth_account import Account
+    from eth_typing import HexStr
+    from eth_utils.address import to_checksum_address
+    from web3 import Web3
+
+    from arbitrage.chain import abi
+    from arbitrage.chain.client import ChainClient
+    from arbitrage.chain.contracts import CycleCall, execute_calldata
+    from arbitrage.chain.signer import Signer
+    from arbitrage.engine import ArbitrageEngine
+    from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS, Anvil
+    from arbitrage.localnet.market import Deployer, deploy_market, fund
+    from arbitrage.models import Pool, Token, Trade
+    from arbitrage.services import pipeline
+    from arbitrage.services.market import chain_upsert, dex_upsert
+    from arbitrage.services.snapshot import SNAPSHOT_FILE
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    os.environ["ARBX_SIGNER_KEY"] = DEV_KEYS[0]  # anvil's public development key
+    os.environ["ARBX_EXECUTION_MODE"] = "live"
+    from django.conf import settings
+
+    settings.ARBX_EXECUTION_MODE = "live"
+
+    rng = random.Random(args.seed)
+    snapshot = ROOT.parent / "shared" / "data" / SNAPSHOT_FILE
+    anvil = Anvil(log_path=None).start()
+    worker = watcher = None
+    try:
+        w3 = Web3(Web3.HTTPProvider(anvil.url))
+        print("deploying the local market ...", flush=True)
+        market = deploy_market(
+            w3, deployer=DEV_ACCOUNTS[0], snapshot=snapshot, executor_owner=DEV_ACCOUNTS[0]
+        )
+        chain = chain_upsert(chain_id=31337, name="anvil", rpc_urls=[anvil.url], block_time_ms=1000)
+        chain.wrapped_native_address = market.weth
+        chain.executor_address = market.executor
+        chain.save()
+        for name, factory in market.factories.items():
+            dex_upsert(chain=chain, name=name, factory_address=factory)
+        trader = Deployer(w3, DEV_ACCOUNTS[1])
+        big = 10**40
+        for token in market.tokens.values():
+            fund(
+                trader,
+                market,
+                token.address,
+                trader.account,
+                big if token.address != market.weth else 10**25,
+            )
+        # Clear what the real snapshot's prices already offer, so each mispricing stands alone.
+        for _ in range(30):
+            result = pipeline.pipeline_sync(chain)
+            found = pipeline.pipeline_scan(chain, result.changed_pool_ids, result.head)
+            ids = pipeline.approve(pipeline.choose_for_execution(chain, found))
+            for trade_id in ids:
+                pipeline.pipeline_execute(chain, trade_id)
+            pipeline.pipeline_confirm(chain)
+            if not ids:
+                break
+        pipeline.pipeline_sync(chain)
+        client = ChainClient(anvil.url)
+        signer = Signer(Account.from_key(DEV_KEYS[0]))
+        twins = [p for p in market.pairs if p.dex != "Uniswap V2"]
+        targets = twins + [
+            p
+            for p in market.pairs
+            if p.dex == "Uniswap V2" and market.weth not in (p.token0, p.token1)
+        ]
+
+        def inject() -> None:
+            """A trader's swap of 1-3 % of a reserve, sent unmined: it lands in the next block."""
+            pair = rng.choice(targets)
+            reserves = abi.decode_reserves(client.call_batch([(pair.address, abi.GET_RESERVES)])[0])
+            assert reserves is not None
+            sell0 = rng.random() < 0.5
+            reserve_in, reserve_out = reserves if sell0 else reserves[::-1]
+            amount = reserve_in * rng.randint(100, 300) // 10_000
+            out = amount * 997 * reserve_out // (reserve_in * 1000 + amount * 997)
+            token_in = pair.token0 if sell0 else pair.token1
+            transfer = bytes.fromhex("a9059cbb") + encode(
+                ["address", "uint256"], [pair.address, amount]
+            )
+            swap = bytes.fromhex("022c0d9f") + encode(
+                ["uint256", "uint256", "address", "bytes"],
+                [0 if sell0 else out, out if sell0 else 0, trader.account, b""],
+            )
+            for to, data in ((token_in, transfer), (pair.address, swap)):
+                w3.eth.send_transaction(
+                    {
+                        "from": trader.account,
+                        "to": to_checksum_address(to),
+                        "data": HexStr("0x" + data.hex()),
+                        "gas": 300_000,
+                    }
+                )
+
+        def wait_block(after: int) -> tuple[int, float]:
+            while True:
+                number = client.block_number()
+                if number > after:
+                    return number, time.perf_counter()
+                time.sleep(0.002)
+
+        anvil.rpc("evm_setIntervalMining", args.block_time)
+
+        # ---- bare path: engine, signing and sending in one process -----------------------
+        pools = list(Pool.objects.filter(chain=chain, active=True))
+        by_address = {p.address.lower(): p for p in pools}
+        weth_id = Token.objects.get(chain=chain, address=market.weth).pk
+        engine = ArbitrageEngine(max_hops=3, hubs=[weth_id])
+        engine.upsert_pools(
+            [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in pools]
+        )
+        tokens = {t.pk: t.address for t in Token.objects.filter(chain=chain)}
+        nonce = client.transaction_count(signer.address, "pending")
+        bare: list[Sample] = []
+        print(f"bare path: {args.mispricings} mispricings ...", flush=True)
+        head = client.block_number()
+        for i in range(args.mispricings):
+            inject()
+            block, t0 = wait_block(head)
+            logs = client.get_logs(
+                address=None, topics=[abi.SYNC], from_block=block, to_block=block
+            )
+            latest: dict[int, tuple[int, int]] = {}
+            for log in logs:
+                pool = by_address.get(str(log["address"]).lower())
+                reserves_now = abi.decode_reserves(bytes(log["data"]))
+                if pool is not None and reserves_now is not None:
+                    latest[pool.pk] = reserves_now
+            cycles = engine.update_reserves(
+                list(latest), [r[0] for r in latest.values()], [r[1] for r in latest.values()]
+            )
+            sent: str | None = None
+            if cycles:
+                best = cycles[0]
+                hops = [Pool.objects.get(pk=pid) for pid in best.pools]
+                call = CycleCall(
+                    pairs=[p.address for p in hops],
+                    zero_for_one=[
+                        p.token0_id == t for p, t in zip(hops, best.tokens, strict=False)
+                    ],
+                    fees_ppm=[p.fee_ppm for p in hops],
+                    start_token=tokens[best.start_token],
+                    amount_in=best.amount_in,
+                    min_profit=1,
+                    deadline_block=block + 2,
+                )
+                base = client.block("latest").base_fee_per_gas
+                signed = signer.sign(
+                    {
+                        "type": 2,
+                        "chainId": 31337,
+                        "nonce": nonce,
+                        "to": market.executor,
+                        "data": execute_calldata(call),
+                        "value": 0,
+                        "gas": 600_000,
+                        "maxFeePerGas": 2 * base + 10**9,
+                        "maxPriorityFeePerGas": 10**9,
+                    }
+                )
+                client.send_raw_transaction(signed.raw)
+                sent_at = time.perf_counter()
+                nonce += 1
+                sent = signed.hash
+            head, _ = wait_block(block)
+            if sent:
+                receipt = w3.eth.wait_for_transaction_receipt(
+                    HexStr(sent), timeout=30, poll_latency=0.05
+                )
+                bare.append(Sample((sent_at - t0) * 1000, int(receipt["blockNumber"]) == block + 1))
+                # The executed cycle moved its pools: keep the bare engine current.
+                for p in hops:
+                    now = abi.decode_reserves(client.call_batch([(p.address, abi.GET_RESERVES)])[0])
+                    if now is not None:
+                        engine.update_reserves([p.pk], [now[0]], [now[1]])
+            print(f"  {i + 1}/{args.mispricings}", end="\r", flush=True)
+        print()
+
+        # ---- the product: watcher -> Celery (Redis) -> sync/scan/execute -> PostgreSQL ----
+        pipeline.pipeline_sync(chain)
+        env = dict(os.environ)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                "default,sync,scan,execute",
+                "-c",
+                "2",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        watcher = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "watch_blocks",
+                "--chain-id",
+                "31337",
+                "--interval",
+                "0.005",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        time.sleep(4)
+        product: list[Sample] = []
+        missed = 0
+        print(f"pipeline: {args.mispricings} mispricings ...", flush=True)
+        head = client.block_number()
+        for i in range(args.mispricings):
+            before = client.transaction_count(signer.address, "pending")
+            inject()
+            block, t0 = wait_block(head)
+            t1: float | None = None
+            deadline = time.perf_counter() + 3 * args.block_time
+            while time.perf_counter() < deadline:
+                if client.transaction_count(signer.address, "pending") > before:
+                    t1 = time.perf_counter()
+                    break
+                time.sleep(0.002)
+            head, _ = wait_block(block)
+            if t1 is None:
+                missed += 1
+                continue
+            trade = None
+            for _ in range(200):
+                trade = Trade.objects.filter(nonce=before, account=signer.address).first()
+                if trade and trade.tx_hash:
+                    break
+                time.sleep(0.02)
+            if trade is None or not trade.tx_hash:
+                missed += 1
+                continue
+            mined = w3.eth.wait_for_transaction_receipt(
+                HexStr(trade.tx_hash), timeout=30, poll_latency=0.05
+            )
+            product.append(Sample((t1 - t0) * 1000, int(mined["blockNumber"]) == block + 1))
+            if os.environ.get("BENCH_DEBUG"):
+                print(
+                    f"\n block {block} nonce {before} trade {trade.pk} opp-block "
+                    f"{trade.opportunity.block_number} mined {mined['blockNumber']} "
+                    f"{(t1 - t0) * 1000:.1f} ms {trade.state}"
+                )
+            head, _ = wait_block(head)
+            print(f"  {i + 1}/{args.mispricings}", end="\r", flush=True)
+        print()
+    finally:
+        for process in (watcher, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+        anvil.stop()
+
+    def row(name: str, samples: list[Sample], total: int) -> tuple[float, float]:
+        latencies = [s.latency_ms for s in samples]
+        p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+        captured = sum(s.next_block for s in samples)
+        print(
+            f"{name:<10} {len(samples):>5}/{total:<5} {p50:>9.1f} {p99:>9.1f} "
+            f"{statistics.mean(latencies):>9.1f} {100 * captured / total:>8.1f} %"
+        )
+        return p50, p99
+
+    print(
+        f"\n{'path':<10} {'sent':>11} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'next block':>10}"
+    )
+    b50, b99 = row("bare", bare, args.mispricings)
+    p50, p99 = row("pipeline", product, args.mispricings)
+    print(f"\npipeline / bare: p50 {p50 / b50:.2f}x, p99 {p99 / b99:.2f}x (target: within 3x)")
+    print(
+        f"pipeline missed {missed} mispricing(s) entirely (target: at least 99 % in the next block)"
+    )
+
+
+if __name__ == "__main__":
+    main()
