@@ -74,6 +74,10 @@ class AuditAction(StrEnum):
     EXECUTION_TRADE_EXECUTE_REQUESTED = "execution.trade_execute_requested"
     EXECUTION_TRADE_CANCELLED = "execution.trade_cancelled"
     EXECUTION_UPDATED = "execution.updated"
+    EXECUTION_TRADE_SIGNED = "execution.trade_signed"
+    EXECUTION_TRADE_SUBMITTED = "execution.trade_submitted"
+    EXECUTION_TRADE_REPLACED = "execution.trade_replaced"
+    EXECUTION_TRADE_FINISHED = "execution.trade_finished"
 
     # KYC decisions (written by the compliance app).
     COMPLIANCE_KYC_APPROVED = "compliance.kyc_approved"

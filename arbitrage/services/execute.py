@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from eth_utils.address import to_checksum_address
 
+from accounts.audit import AuditAction, audit_record
 from arbitrage.chain.client import CallRevertedError, ChainClient, ChainRpcError
 from arbitrage.chain.contracts import (
     CycleCall,
@@ -89,11 +90,26 @@ def cycle_call(
     )
 
 
+def _audit(trade: Trade, action: AuditAction, **after: object) -> None:
+    """Every chain-facing step leaves an audit row in the step's own transaction."""
+    audit_record(
+        action=action,
+        target=trade,
+        after={"state": trade.state, "mode": trade.mode, "tx_hash": trade.tx_hash, **after},
+    )
+
+
 def _finish(trade: Trade, state: str, error: str = "") -> None:
     trade.state = state
     trade.error = error[:2000]
     trade.finished_at = timezone.now()
     trade.save()
+    _audit(
+        trade,
+        AuditAction.EXECUTION_TRADE_FINISHED,
+        error=trade.error,
+        realized_profit=trade.realized_profit,
+    )
     outcome: dict[str, str] = {
         Trade.State.REJECTED: Opportunity.Status.REJECTED,
         Trade.State.FAILED: Opportunity.Status.EXECUTED,
@@ -207,6 +223,8 @@ def _simulate(ctx: ExecutionContext, trade_id: int) -> bool:
             trade.error = f"dry run: would have sent, simulated profit {profit}"
             trade.finished_at = timezone.now()
         trade.save()
+        if ctx.mode != Trade.Mode.LIVE:
+            _audit(trade, AuditAction.EXECUTION_TRADE_FINISHED, simulated_profit=profit)
         return ctx.mode == Trade.Mode.LIVE
 
 
@@ -250,6 +268,7 @@ def _sign(ctx: ExecutionContext, trade_id: int) -> bool:
         trade.signed_at = timezone.now()
         trade.state = Trade.State.SIGNED
         trade.save()
+        _audit(trade, AuditAction.EXECUTION_TRADE_SIGNED, nonce=nonce, account=trade.account)
         return True
 
 
@@ -282,6 +301,7 @@ def _submit(ctx: ExecutionContext, trade_id: int) -> bool:
         trade.submitted_at = timezone.now()
         trade.submitted_block = ctx.client.block_number()
         trade.save()
+        _audit(trade, AuditAction.EXECUTION_TRADE_SUBMITTED, block=trade.submitted_block)
         return True
 
 
@@ -410,6 +430,7 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
     trade.submitted_block = ctx.client.block_number()
     trade.save()
     _broadcast(ctx, trade)
+    _audit(trade, AuditAction.EXECUTION_TRADE_REPLACED, cancel=cancel, max_fee_per_gas=max_fee)
     verb = "cancelled" if cancel else "replaced"
     logger.info("trade %s %s with fee %s (nonce %s)", trade.pk, verb, max_fee, trade.nonce)
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from accounts.models import AuditEvent
 from arbitrage.localnet.anvil import DEV_KEYS
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import Opportunity, Pool, Threshold, Trade
@@ -69,6 +70,17 @@ def test_it_captures_a_two_pool_mispricing_within_two_blocks(bot, market, client
     assert balance_of(client, start, market.executor) - before[start] == trade.realized_profit
     # Nothing moved between scan and execution: the chain paid what the engine predicted.
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
+    # Every step that touched the chain is in the audit log, in order.
+    steps = list(
+        AuditEvent.objects.filter(target_type="arbitrage.trade", target_id=str(trade.pk))
+        .order_by("sequence")
+        .values_list("action", flat=True)
+    )
+    assert steps[-3:] == [
+        "execution.trade_signed",
+        "execution.trade_submitted",
+        "execution.trade_finished",
+    ]
 
 
 @pytest.mark.django_db
