@@ -16,9 +16,7 @@ def test_every_variable_read_by_the_settings_is_in_env_example():
         if line and not line.startswith("#")
     }
     read = {
-        name
-        for path in (ROOT / "config").rglob("*.py")
-        for name in READ.findall(path.read_text())
+        name for path in (ROOT / "config").rglob("*.py") for name in READ.findall(path.read_text())
     }
     assert read, "the pattern found no variables: it is out of date"
     assert read - documented == set()
