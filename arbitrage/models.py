@@ -144,7 +144,11 @@ class Pool(TimestampedModel):
     )
     reserve0 = AmountField(default=0)
     reserve1 = AmountField(default=0)
-    last_synced_block = models.PositiveBigIntegerField(null=True, blank=True)
+    last_synced_block = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Block of the reserves last read (empty: not read yet, a cold start is due).",
+    )
     created_block = models.PositiveBigIntegerField(null=True, blank=True)
     active = models.BooleanField(default=True)
 

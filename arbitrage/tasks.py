@@ -39,11 +39,15 @@ def sync_chain(chain_id: int) -> dict[str, object]:
 
 
 @shared_task(name="arbitrage.tasks.scan_chain", acks_late=True)
-def scan_chain(chain_id: int, pool_ids: list[int], block_number: int) -> dict[str, object]:
+def scan_chain(
+    chain_id: int, pool_ids: list[int], block_number: int, base_fee: int | None = None
+) -> dict[str, object]:
     chain = _chain(chain_id)
     if chain is None:
         return {"skipped": "unknown or inactive chain"}
-    found = pipeline.pipeline_scan(chain, pool_ids, block_number)
+    found = pipeline.pipeline_scan(chain, pool_ids, block_number, base_fee)
+    if found:
+        pipeline.pipeline_confirm_if_pending(chain)
     trade_ids = pipeline.approve(pipeline.choose_for_execution(chain, found))
     for trade_id in trade_ids:
         execute_trade.apply_async(args=(trade_id,), queue="execute")

@@ -96,7 +96,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     rng = random.Random(args.seed)
     snapshot = ROOT.parent / "shared" / "data" / SNAPSHOT_FILE
     anvil = Anvil(log_path=None).start()
-    worker = watcher = None
+    workers: list[subprocess.Popen[bytes]] = []
+    watcher = None
     try:
         w3 = Web3(Web3.HTTPProvider(anvil.url))
         print("deploying the local market ...", flush=True)
@@ -253,26 +254,32 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
         # ---- the product: watcher -> Celery (Redis) -> sync/scan/execute -> PostgreSQL ----
         pipeline.pipeline_sync(chain)
         env = dict(os.environ)
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                "default,sync,scan,execute",
-                "-c",
-                "2",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        # One worker per queue, as deployed (bulkheads): a slow sync never delays an execution.
+        workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "-Q",
+                    queues,
+                    "-c",
+                    "1",
+                    "-n",
+                    f"{queues.split(',')[0]}@%h",
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+            for queues in ("sync", "scan", "execute,default")
+        ]
         watcher = subprocess.Popen(
             [
                 sys.executable,
@@ -330,7 +337,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
             print(f"  {i + 1}/{args.mispricings}", end="\r", flush=True)
         print()
     finally:
-        for process in (watcher, worker):
+        for process in (watcher, *workers):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)

@@ -69,7 +69,10 @@ export ARBX_SIGNER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7
 export ARBX_RPC_URL=$RPC
 
 start web "$PY/python" manage.py runserver "127.0.0.1:$PORT" --noreload
-start worker "$PY/celery" -A config worker -Q default,sync,scan,execute -c 2 --loglevel INFO
+# One worker per queue (bulkheads): a slow sync never delays an execution.
+start worker-sync "$PY/celery" -A config worker -Q sync -c 1 -n sync@%h --loglevel INFO
+start worker-scan "$PY/celery" -A config worker -Q scan -c 1 -n scan@%h --loglevel INFO
+start worker-execute "$PY/celery" -A config worker -Q execute,default -c 1 -n execute@%h --loglevel INFO
 start beat "$PY/celery" -A config beat --loglevel INFO -s "$RUN_DIR/celerybeat-schedule"
 start watcher "$PY/python" manage.py watch_blocks --chain-id 31337
 start market "$PY/python" manage.py market_maker --rpc-url "$RPC" --market "$RUN_DIR/market.json" --interval 1.5

@@ -25,10 +25,23 @@ from arbitrage.services.trades import trade_approve
 logger = logging.getLogger(__name__)
 
 
+_signers: dict[str, Signer | None] = {}
+
+
+def _signer(mode: str) -> Signer | None:
+    """The signer, made once per process and mode (deriving the account costs milliseconds)."""
+    if mode not in _signers:
+        _signers[mode] = signer_from_secrets(required=mode == Trade.Mode.LIVE)
+    return _signers[mode]
+
+
+def signers_reset() -> None:
+    _signers.clear()
+
+
 def execution_context(chain: Chain) -> ExecutionContext:
     mode = settings.ARBX_EXECUTION_MODE
-    signer: Signer | None = signer_from_secrets(required=mode == Trade.Mode.LIVE)
-    return ExecutionContext(client=client_for_chain(chain), signer=signer, mode=mode)
+    return ExecutionContext(client=client_for_chain(chain), signer=_signer(mode), mode=mode)
 
 
 def pipeline_sync(chain: Chain) -> SyncResult:
@@ -38,11 +51,15 @@ def pipeline_sync(chain: Chain) -> SyncResult:
     return result
 
 
-def pipeline_scan(chain: Chain, pool_ids: list[int], block_number: int) -> list[Opportunity]:
+def pipeline_scan(
+    chain: Chain, pool_ids: list[int], block_number: int, base_fee: int | None = None
+) -> list[Opportunity]:
     if not control_for(chain=chain).scanning_enabled:
         return []
     client = client_for_chain(chain)
-    gas_price = client.block("latest").base_fee_per_gas + client.max_priority_fee()
+    if base_fee is None:
+        base_fee = client.block("latest").base_fee_per_gas
+    gas_price = base_fee + client.max_priority_fee()
     found = scan_pools(
         chain=chain, pool_ids=pool_ids, block_number=block_number, gas_price_wei=gas_price
     )
@@ -54,12 +71,15 @@ def choose_for_execution(chain: Chain, found: list[Opportunity]) -> list[Opportu
     control = control_for(chain=chain)
     if control.execution_paused:
         return []
-    in_flight = Trade.objects.filter(
-        opportunity__chain=chain, state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED)
-    ).count()
-    slots = max(0, control.max_trades_in_flight - in_flight)
+    in_flight = list(
+        Trade.objects.filter(
+            opportunity__chain=chain, state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED)
+        ).values_list("opportunity__pool_path", flat=True)
+    )
+    slots = max(0, control.max_trades_in_flight - len(in_flight))
     chosen: list[Opportunity] = []
-    used: set[int] = set()
+    # A pool that an unconfirmed trade of ours will move is not priced right yet.
+    used: set[int] = {pool for path in in_flight for pool in path}
     for opportunity in found:
         if len(chosen) >= slots:
             break
@@ -82,6 +102,14 @@ def approve(chosen: list[Opportunity]) -> list[int]:
 
 def pipeline_execute(chain: Chain, trade_id: int) -> Trade:
     return trade_execute(trade_id=trade_id, ctx=execution_context(chain))
+
+
+def pipeline_confirm_if_pending(chain: Chain) -> None:
+    """Settle our mined trades first, so that their slots and pools are free for this block."""
+    if Trade.objects.filter(
+        opportunity__chain=chain, state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED)
+    ).exists():
+        pipeline_confirm(chain)
 
 
 def pipeline_confirm(chain: Chain) -> int:

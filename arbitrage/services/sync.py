@@ -34,6 +34,7 @@ BLOCK_HISTORY = 256
 @dataclass
 class SyncResult:
     head: int
+    base_fee_per_gas: int = 0
     changed_pool_ids: list[int] = field(default_factory=list)
     discovered: int = 0
     rewound_to: int | None = None
@@ -278,9 +279,12 @@ def _save_snapshots(snapshots: Iterable[ReserveSnapshot]) -> None:
 def _apply_sync_logs(
     chain: Chain, client: ChainClient, logs: list[Any], head: BlockHeader
 ) -> list[int]:
+    addresses = {str(to_checksum_address(str(log["address"]))) for log in logs}
     by_address = {
         p.address.lower(): p
-        for p in Pool.objects.filter(chain=chain, last_synced_block__isnull=False)
+        for p in Pool.objects.filter(
+            chain=chain, address__in=addresses, last_synced_block__isnull=False
+        )
     }
     latest: dict[tuple[int, int], tuple[int, int, str]] = {}  # (pool, block) -> reserves, hash
     ordered = sorted(logs, key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
@@ -316,10 +320,11 @@ def _apply_sync_logs(
         if header.number == block and block != head.number:
             _record_block(chain, header)
     _save_snapshots(snapshots)
-    pools = list(Pool.objects.filter(pk__in=final))
+    pools = [pool for pool in by_address.values() if pool.pk in final]
     for pool in pools:
         pool.reserve0, pool.reserve1, _ = final[pool.pk]
-    Pool.objects.bulk_update(pools, ["reserve0", "reserve1"])
+        pool.last_synced_block = head.number
+    Pool.objects.bulk_update(pools, ["reserve0", "reserve1", "last_synced_block"])
     return sorted(final)
 
 
@@ -351,7 +356,7 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
         Chain.objects.select_for_update().get(pk=chain.pk)
         previous = last_block(chain)
         headers, head = client.blocks_and_latest([previous.number] if previous else [])
-        result = SyncResult(head=head.number)
+        result = SyncResult(head=head.number, base_fee_per_gas=head.base_fee_per_gas)
         if previous is not None and (
             previous.number > head.number
             or headers.get(previous.number) is None
@@ -403,9 +408,6 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
         cold = list(Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=True))
         if cold:
             changed.update(_cold_start(chain, client, cold, head))
-        Pool.objects.filter(chain=chain, last_synced_block__isnull=False).update(
-            last_synced_block=head.number
-        )
         _record_block(chain, head)
         BlockRecord.objects.filter(chain=chain, number__lt=head.number - BLOCK_HISTORY).delete()
         result.changed_pool_ids = sorted(changed)

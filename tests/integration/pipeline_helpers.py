@@ -32,6 +32,7 @@ def reserves(client: ChainClient, pair: str) -> tuple[int, int]:
 def reset_process_caches() -> None:
     engine_reset()
     clients_reset()
+    pipeline.signers_reset()
 
 
 def run_once(chain: Chain) -> list[Trade]:
@@ -70,3 +71,18 @@ def push_price(
 
 def opportunity_pools(opportunity: Opportunity) -> set[str]:
     return set(Pool.objects.filter(pk__in=opportunity.pool_path).values_list("address", flat=True))
+
+
+def approved_trade_for_a_mispricing(
+    chain: Chain, market: LocalMarket, client: ChainClient, trader: Deployer
+) -> int:
+    """Settle the market, move one pool 3 % off its twin, sync, scan and approve the best
+    cycle: the id of a trade ready to execute."""
+    run_once(chain)
+    confirm(chain)
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(chain)
+    found = pipeline.pipeline_scan(chain, result.changed_pool_ids, result.head)
+    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(chain, found))
+    return trade_id

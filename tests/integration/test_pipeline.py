@@ -16,6 +16,7 @@ from arbitrage.services.control import execution_pause
 from arbitrage.services.execute import trade_execute
 from arbitrage.services.trades import trade_approve
 from tests.integration.pipeline_helpers import (
+    approved_trade_for_a_mispricing,
     balance_of,
     confirm,
     opportunity_pools,
@@ -158,13 +159,7 @@ def test_risk_limits_refuse_an_oversized_trade(bot, market, client, deployer, tr
 def test_an_execute_delivered_twice_concurrently_sends_one_transaction(
     local_chain, live, market, client, deployer, trader
 ):
-    run_once(local_chain)  # what the bot fixture does, in a transactional test
-    confirm(local_chain)
-    first, _ = twin_pairs(market)
-    push_price(trader, market, client, first, bps=300)
-    result = pipeline.pipeline_sync(local_chain)
-    found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
-    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
+    trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
     nonce_before = client.transaction_count(deployer.account, "latest")
     errors = []
 

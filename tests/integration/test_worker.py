@@ -19,6 +19,7 @@ from arbitrage.services import pipeline
 from arbitrage.tasks import execute_confirm, execute_trade, sync_chain
 from tests.conftest import ROOT
 from tests.integration.pipeline_helpers import (
+    approved_trade_for_a_mispricing,
     confirm,
     push_price,
     reset_process_caches,
@@ -116,13 +117,7 @@ def test_a_worker_syncs_scans_and_executes_from_a_new_block(
 def test_an_execute_task_delivered_twice_sends_one_transaction(
     local_chain, live, market, client, deployer, trader, worker
 ):
-    run_once(local_chain)
-    confirm(local_chain)
-    first, _ = twin_pairs(market)
-    push_price(trader, market, client, first, bps=300)
-    result = pipeline.pipeline_sync(local_chain)
-    found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
-    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
+    trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
     nonce_before = client.transaction_count(deployer.account, "latest")
     for _ in range(2):
         execute_trade.apply_async(args=[trade_id], queue="execute")
@@ -159,13 +154,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 def test_a_worker_killed_between_signing_and_recording_sends_once(
     local_chain, live, market, client, deployer, trader, point
 ):
-    run_once(local_chain)
-    confirm(local_chain)
-    first, _ = twin_pairs(market)
-    push_price(trader, market, client, first, bps=300)
-    result = pipeline.pipeline_sync(local_chain)
-    found = pipeline.pipeline_scan(local_chain, result.changed_pool_ids, result.head)
-    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(local_chain, found))
+    trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
     nonce_before = client.transaction_count(deployer.account, "latest")
     crashed = subprocess.run(
         [sys.executable, "-c", CRASH, str(trade_id), point],
