@@ -27,6 +27,10 @@ pub const LEVELS: u32 = 2;
 pub const MAX_STEPS: u32 = 32;
 /// Candidate ranges at most this wide (at some hop boundary) are enumerated: global optimum.
 pub const EXHAUSTIVE: u128 = 512;
+/// ... unless the inputs are large (the float pre-check cannot prune), then at most this wide.
+pub const EXHAUSTIVE_COARSE: u128 = 16;
+/// Inputs below this are small enough for f64 bounds to resolve single units.
+const SHARP_BELOW: u128 = 1 << 40;
 
 /// `1e6^n` as f64, for the screen.
 const GAMMA_SCALE: [f64; 5] = [1.0, 1e6, 1e12, 1e18, 1e24];
@@ -146,9 +150,9 @@ pub fn size_cycle(hops: &[Hop], max_input: u128, min_profit: u128) -> Option<Siz
     }
     let mut best_y = forward(best_x)?;
     // Trim to the start of the output level: the least input that still buys this output.
+    // (The least input buying y0 = F(x0) buys exactly y0: it is at most x0.)
     if best_y > 0 {
-        best_x = backward(best_y).unwrap_or(best_x).max(1);
-        best_y = forward(best_x)?;
+        best_x = backward(best_y).unwrap_or(best_x).clamp(1, best_x);
     }
     let profit = |x: u128, y: u128| y as i128 - x as i128;
     let mut best_p = profit(best_x, best_y);
@@ -232,23 +236,22 @@ fn enumerate_narrow(
         }
     }
     let (k, z_lo, z_up) = narrowest;
-    if z_up - z_lo > EXHAUSTIVE {
+    // Float bounds resolve single units only for small amounts; past that, a long range costs
+    // more exact evaluations than the (local) level walk.
+    let sharp = up < SHARP_BELOW;
+    if z_up - z_lo > EXHAUSTIVE || (!sharp && z_up - z_lo > EXHAUSTIVE_COARSE) {
         return None;
     }
     let (head, tail) = hops.split_at(k);
-    // Real-valued bounds skip candidates without integer work: the tail pays at most
-    // `F_tail(z)` and the head needs at least `F_head^-1(z) = z / (rho - sigma*z)`.
-    let (head_f, tail_f) = (VirtualPool::compose(head), VirtualPool::compose(tail));
+    let (head_f, tail_f) = (FloatHops::of(head), FloatHops::of(tail));
     let (mut found, mut found_p) = (best, best_p);
     for z in z_lo.max(1)..=z_up {
-        let zf = z as f64;
-        let room = head_f.rho - head_f.sigma * zf;
-        if room > 0.0 {
-            let pays = tail_f.rho * zf / (1.0 + tail_f.sigma * zf);
-            let bound = pays * (1.0 + SLACK) - zf / room * (1.0 - SLACK) + 1.0;
-            if bound < found_p.max(level) as f64 {
-                continue;
-            }
+        // Integer-aware float bounds skip almost every candidate without 256-bit work.
+        let Some(least_in) = head_f.least_input(z) else {
+            continue;
+        };
+        if tail_f.most_output(z) - least_in <= found_p.max(level) as f64 {
+            continue;
         }
         let Some(x) = chain_min_in(head, z).filter(|&x| (1..=hi).contains(&x)) else {
             continue;
@@ -262,6 +265,57 @@ fn enumerate_narrow(
         }
     }
     Some(found)
+}
+
+/// Hops in f64 for bounds that respect integrality: rounding each hop's real output up (or its
+/// least input down) by the slack, then to an integer, bounds the exact on-chain integer chain,
+/// and keeps the floors that make small ("dust") amounts coarse.
+struct FloatHops {
+    /// `(1e6 * reserve_in, 1e6 - fee, reserve_out)` per hop.
+    hops: [(f64, f64, f64); 4],
+    len: usize,
+}
+
+impl FloatHops {
+    fn of(hops: &[Hop]) -> Self {
+        let mut out = [(0.0, 0.0, 0.0); 4];
+        for (slot, hop) in out.iter_mut().zip(hops) {
+            *slot = (
+                hop.reserve_in as f64 * f64::from(FEE_DENOMINATOR),
+                f64::from(hop.gamma),
+                hop.reserve_out as f64,
+            );
+        }
+        Self {
+            hops: out,
+            len: hops.len().min(4),
+        }
+    }
+
+    /// An upper bound on the integer output of the hops for input `z`.
+    #[inline]
+    fn most_output(&self, z: u128) -> f64 {
+        let mut v = z as f64 * (1.0 + SLACK);
+        for &(a, g, b) in &self.hops[..self.len] {
+            let with_fee = g * v;
+            v = (with_fee * b / (a + with_fee) * (1.0 + SLACK)).floor();
+        }
+        v
+    }
+
+    /// A lower bound on the least integer input buying `z` through the hops; `None` if no
+    /// input can.
+    #[inline]
+    fn least_input(&self, z: u128) -> Option<f64> {
+        let mut v = z as f64 * (1.0 - SLACK);
+        for &(a, g, b) in self.hops[..self.len].iter().rev() {
+            if v >= b {
+                return None;
+            }
+            v = (a * v / (g * (b - v)) * (1.0 - SLACK)).ceil();
+        }
+        Some(v)
+    }
 }
 
 #[cfg(test)]
