@@ -51,12 +51,33 @@ fn scalar<'py, T>(
     extract(obj).map_err(|e| bad_argument(what, None, expected, &e))
 }
 
+/// A Python int from a `u128`, through the fast 64-bit constructor when it fits.
+fn int<'py>(py: Python<'py>, v: u128) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match u64::try_from(v) {
+        Ok(small) => small.into_pyobject(py)?.into_any(),
+        Err(_) => v.into_pyobject(py)?.into_any(),
+    })
+}
+
 /// One opportunity as `(profit, amount_in, start_token, pools, tokens, amounts_out)`.
 fn opportunity<'py>(py: Python<'py>, o: &Opportunity) -> PyResult<Bound<'py, PyTuple>> {
     let pools = PyTuple::new(py, &o.pools)?;
     let tokens = PyTuple::new(py, &o.tokens)?;
-    let amounts = PyTuple::new(py, &o.amounts_out)?;
-    (o.profit, o.amount_in, o.start_token, pools, tokens, amounts).into_pyobject(py)
+    let amounts = o
+        .amounts_out
+        .iter()
+        .map(|&a| int(py, a))
+        .collect::<PyResult<Vec<_>>>()?;
+    let amounts = PyTuple::new(py, amounts)?;
+    let row = [
+        int(py, o.profit)?,
+        int(py, o.amount_in)?,
+        o.start_token.into_pyobject(py)?.into_any(),
+        pools.into_any(),
+        tokens.into_any(),
+        amounts.into_any(),
+    ];
+    PyTuple::new(py, row)
 }
 
 fn opportunities<'py>(

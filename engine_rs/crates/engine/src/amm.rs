@@ -31,6 +31,23 @@ impl Hop {
         if amount_in > MAX_RESERVE.checked_sub(self.reserve_in)? {
             return None;
         }
+        if amount_in < NARROW && self.reserve_in < NARROW {
+            // 128-bit factors, a 256-bit product and a 128-bit divisor: the common case.
+            let with_fee = amount_in * u128::from(self.gamma);
+            if let Some(den) = (self.reserve_in * u128::from(FEE_DENOMINATOR)).checked_add(with_fee)
+            {
+                let (hi, lo) = widening_mul(with_fee, self.reserve_out);
+                return (den != 0).then(|| div_wide(hi, lo, den).0);
+            }
+        }
+        self.amount_out_wide(amount_in)
+    }
+
+    /// `amount_out` in 256-bit arithmetic throughout (the fallback, and the tests' oracle).
+    pub fn amount_out_wide(&self, amount_in: u128) -> Option<u128> {
+        if amount_in > MAX_RESERVE.checked_sub(self.reserve_in)? {
+            return None;
+        }
         let with_fee = U256::from(amount_in).checked_mul(U256::from(self.gamma))?;
         let numerator = with_fee.checked_mul(U256::from(self.reserve_out))?;
         let denominator = U256::from(self.reserve_in)
@@ -57,6 +74,27 @@ impl Hop {
         if amount_out >= self.reserve_out || self.gamma == 0 {
             return None;
         }
+        if self.reserve_in < NARROW && self.reserve_out < NARROW {
+            let (hi, lo) = widening_mul(self.reserve_in * u128::from(FEE_DENOMINATOR), amount_out);
+            let den = u128::from(self.gamma) * (self.reserve_out - amount_out);
+            if hi >= den {
+                return None; // the input would be 2^128 or more
+            }
+            let (q, r) = div_wide(hi, lo, den);
+            let x = q.checked_add(u128::from(r != 0))?;
+            return (x <= MAX_RESERVE.checked_sub(self.reserve_in)?).then_some(x);
+        }
+        self.min_amount_in_wide(amount_out)
+    }
+
+    /// `min_amount_in` in 256-bit arithmetic throughout (the fallback, and the tests' oracle).
+    pub fn min_amount_in_wide(&self, amount_out: u128) -> Option<u128> {
+        if amount_out == 0 {
+            return Some(0);
+        }
+        if amount_out >= self.reserve_out || self.gamma == 0 {
+            return None;
+        }
         let numerator = U256::from(self.reserve_in)
             .checked_mul(U256::from(FEE_DENOMINATOR))?
             .checked_mul(U256::from(amount_out))?;
@@ -68,6 +106,64 @@ impl Hop {
             .checked_add(u128::from(!r.is_zero()))?;
         (x <= MAX_RESERVE.checked_sub(self.reserve_in)?).then_some(x)
     }
+}
+
+/// Amounts and reserves below this keep `amount * 1e6` (and `reserve * 1e6`) in 128 bits.
+const NARROW: u128 = 1 << 108;
+const LOW: u128 = (1 << 64) - 1;
+
+/// The full 256-bit product of two 128-bit numbers, as (high, low) halves.
+#[inline]
+fn widening_mul(a: u128, b: u128) -> (u128, u128) {
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
+    let lo = (mid << 64) | (p00 & LOW);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
+/// `(hi:lo) / d` and the remainder, for `hi < d` (so the quotient fits in 128 bits):
+/// Knuth's algorithm D with 64-bit digits, where a two-digit divisor makes each quotient
+/// digit estimate exact after its correction.
+#[inline]
+fn div_wide(hi: u128, lo: u128, d: u128) -> (u128, u128) {
+    debug_assert!(hi < d);
+    if hi == 0 {
+        return (lo / d, lo % d);
+    }
+    if d <= LOW {
+        let upper = (hi << 64) | (lo >> 64);
+        let (q1, r1) = (upper / d, upper % d);
+        let lower = (r1 << 64) | (lo & LOW);
+        return ((q1 << 64) | (lower / d), lower % d);
+    }
+    let s = d.leading_zeros();
+    let d = d << s;
+    let (hi, lo) = if s == 0 {
+        (hi, lo)
+    } else {
+        ((hi << s) | (lo >> (128 - s)), lo << s)
+    };
+    let (q1, r) = div_3by2(hi, lo >> 64, d);
+    let (q0, r) = div_3by2(r, lo & LOW, d);
+    ((q1 << 64) | q0, r >> s)
+}
+
+/// One quotient digit of `(top:low_digit) / d`, `d` normalised, `top < d`.
+#[inline]
+fn div_3by2(top: u128, low_digit: u128, d: u128) -> (u128, u128) {
+    let (v1, v0) = (d >> 64, d & LOW);
+    let u2 = top >> 64;
+    let mut q = if u2 == v1 { LOW } else { top / v1 };
+    let mut r = top - q * v1;
+    while r <= LOW && q * v0 > ((r << 64) | low_digit) {
+        q -= 1;
+        r += v1;
+    }
+    let rem = ((top << 64) | low_digit).wrapping_sub(q.wrapping_mul(d));
+    (q, rem)
 }
 
 /// The smallest input whose output through all hops is at least `amount_out`.
@@ -151,6 +247,35 @@ mod tests {
         }
         assert_eq!(hop.min_amount_in(987_654), None);
         assert_eq!(hop.min_amount_in(0), Some(0));
+    }
+
+    #[test]
+    fn it_divides_wide_numbers_exactly() {
+        let samples = [
+            1u128,
+            2,
+            3,
+            LOW - 1,
+            LOW,
+            LOW + 1,
+            1 << 100,
+            (1 << 107) + 12345,
+            u128::MAX,
+        ];
+        for &a in &samples {
+            for &b in &samples {
+                let (hi, lo) = widening_mul(a, b);
+                let wide = (U256::from(hi) << 128) | U256::from(lo);
+                assert_eq!(wide, U256::from(a) * U256::from(b));
+                for &d in &samples {
+                    if hi < d {
+                        let (q, r) = div_wide(hi, lo, d);
+                        assert_eq!(U256::from(q), wide / U256::from(d));
+                        assert_eq!(U256::from(r), wide % U256::from(d));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

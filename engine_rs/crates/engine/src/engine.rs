@@ -10,7 +10,7 @@ use crate::error::{EngineError, Result};
 use crate::sizing::{screen, size_cycle};
 
 /// Below this many affected rings an update is evaluated on the calling thread.
-const PARALLEL_MIN: usize = 4096;
+const PARALLEL_MIN: usize = 1024;
 
 /// Engine settings.
 #[derive(Debug, Clone, PartialEq, Eq)]

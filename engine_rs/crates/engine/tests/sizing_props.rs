@@ -83,6 +83,26 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
+    fn the_narrow_arithmetic_matches_the_256_bit_oracle(
+        hop in wide_hop(),
+        e in 1u32..=112,
+        m in any::<u128>(),
+        f in 0u32..=1_000_000,
+    ) {
+        let hop = Hop { gamma: f, ..hop };
+        let x = (m >> (128 - e)).min(MAX_RESERVE);
+        prop_assert_eq!(hop.amount_out(x), hop.amount_out_wide(x));
+        let y = x % hop.reserve_out.max(1);
+        prop_assert_eq!(hop.min_amount_in(y), hop.min_amount_in_wide(y));
+        if let Some(x) = hop.min_amount_in(y) {
+            prop_assert!(hop.amount_out(x).unwrap() >= y);
+            if x > 0 {
+                prop_assert!(hop.amount_out(x - 1).unwrap() < y);
+            }
+        }
+    }
+
+    #[test]
     fn reported_profit_equals_hop_by_hop_resimulation(hops in near_balanced_cycle()) {
         if let Some(sized) = size_cycle(&hops, MAX_RESERVE, 1) {
             let amounts = chain_amounts(&hops, sized.amount_in).unwrap();
