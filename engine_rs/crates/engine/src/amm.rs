@@ -130,14 +130,12 @@ fn widening_mul(a: u128, b: u128) -> (u128, u128) {
 #[inline]
 fn div_wide(hi: u128, lo: u128, d: u128) -> (u128, u128) {
     debug_assert!(hi < d);
-    if hi == 0 {
-        return (lo / d, lo % d);
-    }
+    let (u1, u0) = ((lo >> 64) as u64, lo as u64);
     if d <= LOW {
-        let upper = (hi << 64) | (lo >> 64);
-        let (q1, r1) = (upper / d, upper % d);
-        let lower = (r1 << 64) | (lo & LOW);
-        return ((q1 << 64) | (lower / d), lower % d);
+        let d = d as u64;
+        let (q1, r) = div_2by1(hi as u64, u1, d);
+        let (q0, r) = div_2by1(r, u0, d);
+        return ((u128::from(q1) << 64) | u128::from(q0), u128::from(r));
     }
     let s = d.leading_zeros();
     let d = d << s;
@@ -151,19 +149,51 @@ fn div_wide(hi: u128, lo: u128, d: u128) -> (u128, u128) {
     ((q1 << 64) | q0, r >> s)
 }
 
-/// One quotient digit of `(top:low_digit) / d`, `d` normalised, `top < d`.
+/// One quotient digit of `(top:low_digit) / d`, `d` normalised (top bit set), `top < d`.
 #[inline]
 fn div_3by2(top: u128, low_digit: u128, d: u128) -> (u128, u128) {
     let (v1, v0) = (d >> 64, d & LOW);
     let u2 = top >> 64;
-    let mut q = if u2 == v1 { LOW } else { top / v1 };
-    let mut r = top - q * v1;
+    let (mut q, mut r) = if u2 < v1 {
+        let (q, r) = div_2by1(u2 as u64, top as u64, v1 as u64);
+        (u128::from(q), u128::from(r))
+    } else {
+        (LOW, top - LOW * v1)
+    };
     while r <= LOW && q * v0 > ((r << 64) | low_digit) {
         q -= 1;
         r += v1;
     }
     let rem = ((top << 64) | low_digit).wrapping_sub(q.wrapping_mul(d));
     (q, rem)
+}
+
+/// `(hi:lo) / d` and the remainder in 64-bit digits, for `hi < d` (the quotient fits in 64
+/// bits, so the division cannot trap).
+#[inline]
+fn div_2by1(hi: u64, lo: u64, d: u64) -> (u64, u64) {
+    debug_assert!(hi < d);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if hi < d {
+            let (q, r): (u64, u64);
+            // SAFETY: `hi < d` (so `d != 0` and the quotient fits in 64 bits): `div` neither
+            // divides by zero nor overflows, the two cases in which it traps.
+            unsafe {
+                std::arch::asm!(
+                    "div {d}",
+                    d = in(reg) d,
+                    inout("rax") lo => q,
+                    inout("rdx") hi => r,
+                    options(pure, nomem, nostack),
+                );
+            }
+            return (q, r);
+        }
+    }
+    let n = (u128::from(hi) << 64) | u128::from(lo);
+    let d = u128::from(d.max(1));
+    ((n / d) as u64, (n % d) as u64)
 }
 
 /// The smallest input whose output through all hops is at least `amount_out`.

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use crate::amm::{chain_amounts, Hop, FEE_DENOMINATOR, MAX_RESERVE};
 use crate::cycles::{CycleIndex, CycleRef, GraphView};
 use crate::error::{EngineError, Result};
-use crate::sizing::{screen, size_cycle};
+use crate::sizing::{screen, size_prepared, FloatHop, VirtualPool};
 
 /// Below this many affected rings an update is evaluated on the calling thread.
 const PARALLEL_MIN: usize = 1024;
@@ -99,6 +99,8 @@ struct Hot {
     reserve0: f64,
     reserve1: f64,
     gamma: f64,
+    token0: u32,
+    token1: u32,
 }
 
 impl Hot {
@@ -112,6 +114,8 @@ impl Hot {
             } else {
                 0.0
             },
+            token0: slot.token0,
+            token1: slot.token1,
         }
     }
 }
@@ -588,6 +592,28 @@ impl Engine {
     }
 
     fn size<const N: usize>(&self, order: &[(u32, bool); N], out: &mut Vec<Opportunity>) {
+        // Bound the profit from the float mirror first: most candidates stop here, before
+        // any slot is read.
+        let floats: [FloatHop; N] = std::array::from_fn(|i| {
+            let (s, sells0) = order[i];
+            let h = &self.hot[s as usize];
+            if sells0 {
+                (h.reserve0, h.reserve1, h.gamma)
+            } else {
+                (h.reserve1, h.reserve0, h.gamma)
+            }
+        });
+        let first = &self.hot[order[0].0 as usize];
+        let start = if order[0].1 {
+            first.token0
+        } else {
+            first.token1
+        };
+        let limits = self.limits[start as usize];
+        let pool = VirtualPool::compose_floats(&floats);
+        if pool.max_profit_upper() < limits.min_profit as f64 {
+            return;
+        }
         let hops: [Hop; N] = std::array::from_fn(|i| {
             let (s, sells0) = order[i];
             let slot = &self.slots[s as usize];
@@ -602,14 +628,8 @@ impl Engine {
                 gamma: FEE_DENOMINATOR - slot.fee_ppm,
             }
         });
-        let first = &self.slots[order[0].0 as usize];
-        let start = if order[0].1 {
-            first.token0
-        } else {
-            first.token1
-        };
-        let limits = self.limits[start as usize];
-        let Some(sized) = size_cycle(&hops, limits.max_input, limits.min_profit) else {
+        let Some(sized) = size_prepared(&hops, &floats, pool, limits.max_input, limits.min_profit)
+        else {
             return;
         };
         let Ok(amounts_out) = chain_amounts(&hops, sized.amount_in) else {

@@ -53,14 +53,32 @@ pub struct VirtualPool {
     pub sigma: f64,
 }
 
+/// A hop in floats: `(reserve_in, reserve_out, 1e6 - fee_ppm)`.
+pub type FloatHop = (f64, f64, f64);
+
+/// The hops in floats (at most 4 are used).
+pub fn floats_of(hops: &[Hop]) -> [FloatHop; 4] {
+    let mut out = [(0.0, 0.0, 0.0); 4];
+    for (slot, hop) in out.iter_mut().zip(hops) {
+        *slot = (
+            hop.reserve_in as f64,
+            hop.reserve_out as f64,
+            f64::from(hop.gamma),
+        );
+    }
+    out
+}
+
 impl VirtualPool {
     pub fn compose(hops: &[Hop]) -> Self {
+        Self::compose_floats(&floats_of(hops)[..hops.len().min(4)])
+    }
+
+    pub fn compose_floats(hops: &[FloatHop]) -> Self {
         let mut rho = 1.0f64;
         let mut sigma = 0.0f64;
-        for hop in hops {
-            let gamma = f64::from(hop.gamma) / f64::from(FEE_DENOMINATOR);
-            let a = hop.reserve_in as f64;
-            let b = hop.reserve_out as f64;
+        for &(a, b, g) in hops {
+            let gamma = g / f64::from(FEE_DENOMINATOR);
             sigma += rho * gamma / a;
             rho *= gamma * b / a;
         }
@@ -130,7 +148,26 @@ impl Sized {
 /// The integer input in `[1, max_input]` that maximises the exact profit, if that profit is
 /// at least `min_profit` (>= 1). See the module doc for why a `None` is a proof.
 pub fn size_cycle(hops: &[Hop], max_input: u128, min_profit: u128) -> Option<Sized> {
-    let pool = VirtualPool::compose(hops);
+    let floats = floats_of(hops);
+    let floats = &floats[..hops.len().min(4)];
+    size_prepared(
+        hops,
+        floats,
+        VirtualPool::compose_floats(floats),
+        max_input,
+        min_profit,
+    )
+}
+
+/// `size_cycle` for a caller that already has the hops in floats and their virtual pool
+/// (`hops.len() <= 4`).
+pub fn size_prepared(
+    hops: &[Hop],
+    floats: &[FloatHop],
+    pool: VirtualPool,
+    max_input: u128,
+    min_profit: u128,
+) -> Option<Sized> {
     let min_profit = min_profit.max(1);
     let upper = pool.max_profit_upper();
     if upper < min_profit as f64 {
@@ -165,7 +202,7 @@ pub fn size_cycle(hops: &[Hop], max_input: u128, min_profit: u128) -> Option<Siz
         });
     }
     let floor = min_profit as i128 - 1;
-    if let Some(better) = enumerate_narrow(hops, pool, hi, (best_x, best_y), floor) {
+    if let Some(better) = enumerate_narrow(hops, floats, pool, hi, (best_x, best_y), floor) {
         (best_x, best_y) = better;
     } else {
         // Walk output levels to the right, then to the left, until LEVELS levels in a row fail
@@ -214,6 +251,7 @@ pub fn size_cycle(hops: &[Hop], max_input: u128, min_profit: u128) -> Option<Siz
 /// input). If one boundary has at most EXHAUSTIVE candidate amounts, try them all.
 fn enumerate_narrow(
     hops: &[Hop],
+    floats: &[FloatHop],
     pool: VirtualPool,
     hi: u128,
     best: (u128, u128),
@@ -225,14 +263,17 @@ fn enumerate_narrow(
     let (lo, up) = pool.beating(level as f64)?;
     let lo = (lo.max(1.0) as u128).clamp(1, hi);
     let up = (up.max(1.0) as u128).clamp(1, hi);
-    // Amounts at each boundary for the interval's ends (boundary 0 is the input itself).
-    let (mut z_lo, mut z_up) = (lo, up);
-    let mut narrowest = (0usize, z_lo, z_up);
-    for (k, hop) in hops.iter().enumerate() {
-        z_lo = hop.amount_out(z_lo)?;
-        z_up = hop.amount_out(z_up).unwrap_or(hop.reserve_out);
-        if z_up - z_lo < narrowest.2 - narrowest.1 {
-            narrowest = (k + 1, z_lo, z_up);
+    // Bounds on the amounts at each boundary for the interval's ends (boundary 0 is the input
+    // itself), from integer-aware float chains: cheap, and never narrower than the truth.
+    let float = FloatHops::new(floats);
+    let (mut z_lo, mut z_up) = (lo as f64, up as f64);
+    let mut narrowest = (0usize, lo, up);
+    for k in 0..hops.len() {
+        z_lo = float.hop_output(k, z_lo, 1.0 - SLACK).max(0.0);
+        z_up = float.hop_output(k, z_up, 1.0 + SLACK);
+        let (a, b) = (z_lo as u128, (z_up as u128).saturating_add(1));
+        if b - a < narrowest.2 - narrowest.1 {
+            narrowest = (k + 1, a, b);
         }
     }
     let (k, z_lo, z_up) = narrowest;
@@ -243,7 +284,7 @@ fn enumerate_narrow(
         return None;
     }
     let (head, tail) = hops.split_at(k);
-    let (head_f, tail_f) = (FloatHops::of(head), FloatHops::of(tail));
+    let (head_f, tail_f) = (FloatHops::new(&floats[..k]), FloatHops::new(&floats[k..]));
     let (mut found, mut found_p) = (best, best_p);
     for z in z_lo.max(1)..=z_up {
         // Integer-aware float bounds skip almost every candidate without 256-bit work.
@@ -277,19 +318,25 @@ struct FloatHops {
 }
 
 impl FloatHops {
-    fn of(hops: &[Hop]) -> Self {
+    fn new(hops: &[FloatHop]) -> Self {
         let mut out = [(0.0, 0.0, 0.0); 4];
-        for (slot, hop) in out.iter_mut().zip(hops) {
-            *slot = (
-                hop.reserve_in as f64 * f64::from(FEE_DENOMINATOR),
-                f64::from(hop.gamma),
-                hop.reserve_out as f64,
-            );
+        for (slot, &(a, b, g)) in out.iter_mut().zip(hops) {
+            *slot = (a * f64::from(FEE_DENOMINATOR), g, b);
         }
         Self {
             hops: out,
             len: hops.len().min(4),
         }
+    }
+
+    /// Hop `k`'s output for input `v`, scaled by `scale` (1 +/- slack) then rounded down:
+    /// an upper (lower) bound on the integer output when `v` bounds the input from above
+    /// (below) and `scale` is above (below) 1.
+    #[inline]
+    fn hop_output(&self, k: usize, v: f64, scale: f64) -> f64 {
+        let (a, g, b) = self.hops[k];
+        let with_fee = g * v;
+        (with_fee * b / (a + with_fee) * scale).floor()
     }
 
     /// An upper bound on the integer output of the hops for input `z`.
