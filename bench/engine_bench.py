@@ -233,24 +233,31 @@ def run_updates(
     arrays: dict[int, Cycles],
     args: argparse.Namespace,
 ) -> None:
-    """Update latency over pools that lie on cycles, with the hub pools on the most cycles."""
+    """Update latency over random pools on cycles, and over the WETH pools on most cycles."""
     counts = np.zeros(len(pools), dtype=np.int64)
     for rows, _bits in arrays.values():
         counts += np.bincount(rows.ravel(), minlength=len(pools))
     on_cycles = np.flatnonzero(counts).tolist()
     picks = random.Random(11).sample(on_cycles, min(args.update_sample, len(on_cycles)))
-    hub_rows = [
+    busiest = [
         r for r in np.argsort(-counts).tolist() if weth in (pools[r].token0, pools[r].token1)
     ]
-    sample = list(dict.fromkeys(picks + hub_rows[:20]))
+    busiest = busiest[:20]
+    hub_share = sum(weth in (pools[r].token0, pools[r].token1) for r in picks) / len(picks)
     for label, min_profit in (("min profit 1 unit", 1), ("WETH min profit 0.0045 ETH", GAS_WEI)):
         engine.set_token_limits(weth, min_profit=min_profit)
-        singles, bursts = update_latencies(engine, pools, sample, 100, args.bursts)
+        singles, bursts = update_latencies(engine, pools, picks, 100, args.bursts)
         p50, p99 = percentile(singles, 50), percentile(singles, 99)
         tier.put(
             f"single update, {label}",
-            f"p50 {p50 * 1e6:,.0f} us, p99 {p99 * 1e6:,.0f} us, max {max(singles) * 1e6:,.0f} us"
-            f" ({len(sample)} pools, up to {int(counts.max()):,} cycles/pool)",
+            f"p50 {p50 * 1e6:,.0f} us, p99 {p99 * 1e6:,.0f} us over {len(picks)} random pools "
+            f"on cycles ({hub_share:.0%} WETH pools)",
+        )
+        worst, _ = update_latencies(engine, pools, busiest, 1, 0)
+        tier.put(
+            f"busiest WETH pools, {label}",
+            f"p50 {percentile(worst, 50) * 1e6:,.0f} us, max {max(worst) * 1e6:,.0f} us "
+            f"(20 pools on {int(counts[busiest[-1]]):,} to {int(counts[busiest[0]]):,} cycles)",
         )
         tier.put(
             f"burst of 100 pools, {label}",

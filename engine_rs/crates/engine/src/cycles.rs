@@ -4,7 +4,7 @@
 //! per hop (bit i set: hop i sells token0 of its pool). Both orientations are evaluated from
 //! that one record (the reverse runs the same ring backwards from the same start token), so a
 //! 4-hop cycle costs 17 bytes for two directed cycles, plus 4 bytes per pool in the CSR map
-//! (16 per ring) and a 4-byte de-duplication stamp: about 19 bytes per directed cycle.
+//! (16 per ring): under 17 bytes per directed cycle.
 
 /// Cycles of one length `N`.
 #[derive(Debug, Default, Clone)]
@@ -101,8 +101,7 @@ impl CycleIndex {
         }
     }
 
-    /// Bytes held by the cycle tables and the CSR map (the de-duplication stamps, 4 bytes per
-    /// ring, are held by the engine and counted there).
+    /// Bytes held by the cycle tables and the CSR map.
     pub fn bytes(&self) -> usize {
         self.c2.bytes()
             + self.c3.bytes()

@@ -72,7 +72,7 @@ pub struct Stats {
     pub cycles_2: usize,
     pub cycles_3: usize,
     pub cycles_4: usize,
-    /// Bytes of the cycle tables, the pool -> cycle map and the de-duplication stamps.
+    /// Bytes of the cycle tables and the pool -> cycle map.
     pub index_bytes: usize,
 }
 
@@ -140,8 +140,6 @@ pub struct Engine {
     limits: Vec<Limits>,
     index: CycleIndex,
     index_stale: bool,
-    stamps: Vec<u32>,
-    stamp: u32,
 }
 
 impl Engine {
@@ -175,8 +173,6 @@ impl Engine {
             limits: Vec::new(),
             index: CycleIndex::default(),
             index_stale: false,
-            stamps: Vec::new(),
-            stamp: 0,
         };
         for hub in engine.config.hubs.clone() {
             engine.token(hub);
@@ -450,7 +446,7 @@ impl Engine {
             cycles_2: 2 * self.index.c2.len(),
             cycles_3: 2 * self.index.c3.len(),
             cycles_4: 2 * self.index.c4.len(),
-            index_bytes: self.index.bytes() + 4 * self.stamps.len(),
+            index_bytes: self.index.bytes(),
         }
     }
 
@@ -506,28 +502,26 @@ impl Engine {
             max_hops: self.config.max_hops,
         };
         self.index = CycleIndex::build(&view);
-        self.stamps = vec![0; self.index.len()];
-        self.stamp = 0;
         self.index_stale = false;
     }
 
     /// The rings through any of `slots`, each once, evaluated.
-    fn evaluate_pools(&mut self, slots: &[u32]) -> Vec<Opportunity> {
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.stamps.fill(0);
-            self.stamp = 1;
-        }
-        let mut rings = Vec::new();
-        for &s in slots {
-            for &c in self.index.cycles_of(s) {
-                let seen = &mut self.stamps[c as usize];
-                if *seen != self.stamp {
-                    *seen = self.stamp;
-                    rings.push(c);
-                }
+    fn evaluate_pools(&self, slots: &[u32]) -> Vec<Opportunity> {
+        // One pool lists each of its rings once (and in order); several pools share rings,
+        // which a sort removes (cheaper than random access to a per-ring mark).
+        let rings: Vec<u32> = match slots {
+            [one] => self.index.cycles_of(*one).to_vec(),
+            _ => {
+                let mut all: Vec<u32> = slots
+                    .iter()
+                    .flat_map(|&s| self.index.cycles_of(s))
+                    .copied()
+                    .collect();
+                all.sort_unstable();
+                all.dedup();
+                all
             }
-        }
+        };
         let eval = |acc: &mut Vec<Opportunity>, &c: &u32| match self.index.get(c) {
             CycleRef::Two(p, d) => self.eval_ring(p, d, acc),
             CycleRef::Three(p, d) => self.eval_ring(p, d, acc),
