@@ -203,8 +203,7 @@ def _simulate(ctx: ExecutionContext, trade_id: int) -> bool:
             opportunity, deadline_block=head.number + DEADLINE_BLOCKS, threshold=threshold
         )
         data = execute_calldata(call)
-        sender = ctx.signer.address if ctx.signer else chain.executor_address
-        tx = {"from": sender, "to": chain.executor_address, "data": data}
+        tx = {"from": _sender(ctx, chain), "to": chain.executor_address, "data": data}
         try:
             profit = decode_profit(ctx.client.call(tx, "latest"))
         except CallRevertedError as exc:
@@ -226,6 +225,18 @@ def _simulate(ctx: ExecutionContext, trade_id: int) -> bool:
         if ctx.mode != Trade.Mode.LIVE:
             _audit(trade, AuditAction.EXECUTION_TRADE_FINISHED, simulated_profit=profit)
         return ctx.mode == Trade.Mode.LIVE
+
+
+OWNER = "0x8da5cb5b"  # owner()
+
+
+def _sender(ctx: ExecutionContext, chain: Chain) -> str:
+    """Who the simulation calls from: our signer, or (a dry run without a key) the executor
+    contract's owner, who is allowed to call it."""
+    if ctx.signer is not None:
+        return ctx.signer.address
+    raw = ctx.client.call({"to": chain.executor_address, "data": OWNER}, "latest")
+    return str(to_checksum_address("0x" + raw[12:32].hex()))
 
 
 def _fees(ctx: ExecutionContext) -> tuple[int, int]:

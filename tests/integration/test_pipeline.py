@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import AuditEvent
-from arbitrage.localnet.anvil import DEV_KEYS
+from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import Opportunity, Pool, Threshold, Trade
 from arbitrage.services import pipeline
@@ -211,3 +211,23 @@ def test_a_reorg_unbooks_the_profit_of_a_trade_that_left_the_chain(
     assert trade.realized_profit is None
     pool = Pool.objects.get(chain=bot, address=first.address)
     assert (pool.reserve0, pool.reserve1) == reserves(client, first.address)
+
+
+@pytest.mark.django_db
+def test_dry_run_does_everything_but_sign_and_send(local_chain, market, client, trader, settings):
+    settings.ARBX_EXECUTION_MODE = "dry_run"
+    reset_process_caches()
+    run_once(local_chain)
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    nonce_before = client.transaction_count(DEV_ACCOUNTS[0], "latest")
+    (trade,) = run_once(local_chain)
+    assert trade.mode == Trade.Mode.DRY_RUN
+    assert trade.state == Trade.State.SIMULATED, trade.error
+    assert trade.simulated_profit == trade.opportunity.gross_profit > 0
+    assert trade.calldata.startswith("0x")  # what would have been sent
+    assert trade.error.startswith("dry run: would have sent")
+    assert trade.tx_hash is None
+    assert trade.signed_tx == ""
+    assert client.transaction_count(DEV_ACCOUNTS[0], "latest") == nonce_before
+    reset_process_caches()
