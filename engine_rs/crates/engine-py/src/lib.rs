@@ -7,6 +7,7 @@
 mod error;
 
 use arbx_engine::{Config, Engine as Core, Opportunity, PoolState, MAX_RESERVE};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
@@ -15,6 +16,14 @@ use crate::error::{bad_argument, to_py, EngineError, UnknownPoolError};
 const U64: &str = "an integer in [0, 2**64)";
 const U128: &str = "an integer in [0, 2**128)";
 const U32: &str = "an integer in [0, 2**32)";
+
+/// Runs core work without the GIL. The core is written not to panic (checked arithmetic,
+/// explicit errors); should it ever, the panic becomes a `RuntimeError` here instead of
+/// unwinding into Python.
+fn detached<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+    py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
+        .map_err(|_| PyRuntimeError::new_err("internal engine error (a bug): please report it"))
+}
 
 /// Extracts a sequence item by item, naming the bad item in the error.
 fn column<'py, T>(
@@ -179,14 +188,14 @@ impl Engine {
             })
             .collect();
         let core = &mut self.core;
-        py.detach(|| core.upsert_pools(&batch)).map_err(to_py)
+        detached(py, || core.upsert_pools(&batch))?.map_err(to_py)
     }
 
     /// Removes pools and their cycles.
     fn remove_pools(&mut self, py: Python<'_>, pool_ids: &Bound<'_, PyAny>) -> PyResult<()> {
         let ids = u64s(pool_ids, "pool_ids")?;
         let core = &mut self.core;
-        py.detach(|| core.remove_pools(&ids)).map_err(to_py)
+        detached(py, || core.remove_pools(&ids))?.map_err(to_py)
     }
 
     /// Sets reserves; returns the profitable cycles through those pools, best first.
@@ -210,7 +219,7 @@ impl Engine {
     /// Evaluates every cycle; returns the profitable ones, best first.
     fn scan_all<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         let core = &mut self.core;
-        let found = py.detach(|| core.scan_all());
+        let found = detached(py, || core.scan_all())?;
         opportunities(py, &found)
     }
 
@@ -226,7 +235,7 @@ impl Engine {
         let token = scalar(token_in, "token_in", U64, |x| x.extract::<u64>())?;
         let amount = scalar(amount_in, "amount_in", U128, |x| x.extract::<u128>())?;
         let core = &self.core;
-        py.detach(|| core.quote(&ids, token, amount)).map_err(to_py)
+        detached(py, || core.quote(&ids, token, amount))?.map_err(to_py)
     }
 
     /// Largest input and smallest reported profit of cycles starting at `token`.
@@ -252,7 +261,7 @@ impl Engine {
     /// Counts of pools, tokens, directed cycles per hop count, and index bytes.
     fn stats<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let core = &mut self.core;
-        let s = py.detach(|| core.stats());
+        let s = detached(py, || core.stats())?;
         let d = PyDict::new(py);
         d.set_item("pools", s.pools)?;
         d.set_item("tokens", s.tokens)?;
@@ -271,11 +280,11 @@ impl Engine {
         &mut self,
         py: Python<'py>,
         hops: usize,
-    ) -> (Bound<'py, PyBytes>, Bound<'py, PyBytes>) {
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
         let core = &mut self.core;
-        let (ids, dirs) = py.detach(|| core.directed_cycles(hops));
+        let (ids, dirs) = detached(py, || core.directed_cycles(hops))?;
         let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
-        (PyBytes::new(py, &bytes), PyBytes::new(py, &dirs))
+        Ok((PyBytes::new(py, &bytes), PyBytes::new(py, &dirs)))
     }
 }
 
