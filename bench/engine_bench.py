@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -47,14 +46,15 @@ def log(message: str) -> None:
 
 
 def timed(run: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median seconds over `repeats` runs, and the last result."""
+    """Best (least) seconds over `repeats` runs, the figure least disturbed by other load on
+    the machine, and the last result."""
     times = []
     result: object = None
     for _ in range(repeats):
         start = time.perf_counter()
         result = run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return min(times), result
 
 
 def percentile(values: list[float], q: float) -> float:

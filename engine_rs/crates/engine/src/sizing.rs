@@ -6,8 +6,8 @@
 //! floored input gives a smaller output), and `F(x) - x` is concave with slope `rho - 1` at 0.
 //! So a cycle with `rho <= 1` has no profitable integer input, and one whose real maximum
 //! `(sqrt(rho) - 1)^2 / sigma` is below the minimum profit has none either. The float tests
-//! below only ever reject with a relative slack of 1e-9, a million times the f64 rounding error
-//! of these short products, so every rejection is a proof; the integer search decides the rest.
+//! below only ever reject with a relative slack of 1e-12, over a hundred times the f64 rounding
+//! error of these short products (at most 20 roundings of 1.1e-16 each), so every rejection is a proof; the integer search decides the rest.
 //!
 //! The integer search starts at the closed-form optimum `x* = (sqrt(rho) - 1) / sigma`, trims
 //! it to the least input that buys the same output (the exact inverse of the chain), then walks
@@ -19,7 +19,7 @@
 use crate::amm::{chain_min_in, chain_out, Hop, FEE_DENOMINATOR, MAX_RESERVE};
 
 /// Relative slack of every float rejection (f64 rounding here is below 1e-14).
-pub const SLACK: f64 = 1e-9;
+pub const SLACK: f64 = 1e-12;
 /// Output levels checked on each side of the reported input after the last improvement: no
 /// input inside them (at least this many inputs on each side) gives a strictly larger profit.
 pub const LEVELS: u32 = 2;
@@ -74,15 +74,21 @@ impl VirtualPool {
         Self::compose_floats(&floats_of(hops)[..hops.len().min(4)])
     }
 
+    /// Composes hops as 2x2 matrices `[[g*b, 0], [g, 1e6*a]]` (a pool maps `x` to
+    /// `g*b*x / (1e6*a + g*x)`): products and sums only, then two divisions. Every term is
+    /// positive, so the rounding error stays within a few ulps per hop.
     pub fn compose_floats(hops: &[FloatHop]) -> Self {
-        let mut rho = 1.0f64;
-        let mut sigma = 0.0f64;
+        let (mut p, mut q, mut r) = (1.0f64, 1.0f64, 0.0f64);
         for &(a, b, g) in hops {
-            let gamma = g / f64::from(FEE_DENOMINATOR);
-            sigma += rho * gamma / a;
-            rho *= gamma * b / a;
+            let scaled = a * f64::from(FEE_DENOMINATOR);
+            r = r * scaled + g * p;
+            p *= g * b;
+            q *= scaled;
         }
-        Self { rho, sigma }
+        Self {
+            rho: p / q,
+            sigma: r / q,
+        }
     }
 
     /// Upper bounds on rho and lower bounds on sigma (the profit curve only grows with them).
@@ -177,6 +183,15 @@ pub fn size_prepared(
     if hi == 0 {
         return None;
     }
+    let floor = min_profit as i128 - 1;
+    // Dust first: a narrow range at some hop boundary is enumerated, mostly in floats, for the
+    // global optimum (or the proof that nothing pays the minimum).
+    if let Some(found) = enumerate_narrow(hops, floats, pool, hi, None, floor) {
+        return found.map(|(amount_in, amount_out)| Sized {
+            amount_in,
+            amount_out,
+        });
+    }
     let forward = |x: u128| chain_out(hops, x);
     let backward = |y: u128| chain_min_in(hops, y);
     // `as` saturates (and maps NaN to 0), so the clamp is all the range handling needed.
@@ -201,9 +216,8 @@ pub fn size_prepared(
             amount_out: best_y,
         });
     }
-    let floor = min_profit as i128 - 1;
-    if let Some(better) = enumerate_narrow(hops, floats, pool, hi, (best_x, best_y), floor) {
-        (best_x, best_y) = better;
+    if let Some(better) = enumerate_narrow(hops, floats, pool, hi, Some((best_x, best_y)), floor) {
+        (best_x, best_y) = better.unwrap_or((best_x, best_y));
     } else {
         // Walk output levels to the right, then to the left, until LEVELS levels in a row fail
         // to beat the best. Inside a level, its first input is the best one.
@@ -254,13 +268,15 @@ fn enumerate_narrow(
     floats: &[FloatHop],
     pool: VirtualPool,
     hi: u128,
-    best: (u128, u128),
+    best: Option<(u128, u128)>,
     floor: i128,
-) -> Option<(u128, u128)> {
+) -> Option<Option<(u128, u128)>> {
     // Only inputs paying more than the best so far, and at least the minimum profit, matter.
-    let best_p = best.1 as i128 - best.0 as i128;
+    let best_p = best.map_or(i128::MIN, |(x, y)| y as i128 - x as i128);
     let level = best_p.max(floor).max(0);
-    let (lo, up) = pool.beating(level as f64)?;
+    let Some((lo, up)) = pool.beating(level as f64) else {
+        return Some(best); // no input can beat the level
+    };
     let lo = (lo.max(1.0) as u128).clamp(1, hi);
     let up = (up.max(1.0) as u128).clamp(1, hi);
     // Bounds on the amounts at each boundary for the interval's ends (boundary 0 is the input
@@ -285,13 +301,13 @@ fn enumerate_narrow(
     }
     let (head, tail) = hops.split_at(k);
     let (head_f, tail_f) = (FloatHops::new(&floats[..k]), FloatHops::new(&floats[k..]));
-    let (mut found, mut found_p) = (best, best_p);
+    let (mut found, mut found_p) = (best, best_p.max(level));
     for z in z_lo.max(1)..=z_up {
         // Integer-aware float bounds skip almost every candidate without 256-bit work.
         let Some(least_in) = head_f.least_input(z) else {
             continue;
         };
-        if tail_f.most_output(z) - least_in <= found_p.max(level) as f64 {
+        if tail_f.most_output(z) - least_in <= found_p as f64 {
             continue;
         }
         let Some(x) = chain_min_in(head, z).filter(|&x| (1..=hi).contains(&x)) else {
@@ -301,8 +317,8 @@ fn enumerate_narrow(
             continue;
         };
         let p = y as i128 - x as i128;
-        if p > found_p || (p == found_p && x < found.0) {
-            (found, found_p) = ((x, y), p);
+        if p > found_p || (p == found_p && found.is_some_and(|f| x < f.0)) {
+            (found, found_p) = (Some((x, y)), p);
         }
     }
     Some(found)
