@@ -22,7 +22,7 @@ fi
 # --ignore-scripts: the @foundry-rs postinstall only re-downloads a binary when the platform package is
 # missing; the binaries come with the optional platform packages (see ../shared/RECIPES.md).
 npm ci --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error
-bin/forge --version | head -n 1
-bin/anvil --version | head -n 1
+bin/forge --version | sed -n 1p
+bin/anvil --version | sed -n 1p
 tools/solc --version | tail -n 1
 cp package-lock.json "$stamp"

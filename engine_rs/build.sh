@@ -8,9 +8,14 @@ VENV="$ROOT/.venv"
 export PATH="$HOME/.cargo/bin:$PATH"
 cd "$ROOT"
 
-installed="$(ls "$VENV"/lib/python3*/site-packages/engine_rs/engine_rs*.so 2>/dev/null | head -n 1 || true)"
+installed=""
+for candidate in "$VENV"/lib/python3*/site-packages/engine_rs/engine_rs*.so; do
+    [[ -f "$candidate" ]] && { installed="$candidate"; break; }
+done
 if [[ -n "$installed" ]]; then
-    newer="$(find engine_rs/Cargo.toml engine_rs/Cargo.lock engine_rs/crates -type f -newer "$installed" 2>/dev/null | head -n 1)"
+    # -print -quit, not `| head -n 1`: under pipefail, head closing the pipe early makes find
+    # die of SIGPIPE (exit 141) and the script with it.
+    newer="$(find engine_rs/Cargo.toml engine_rs/Cargo.lock engine_rs/crates -type f -newer "$installed" -print -quit 2>/dev/null)"
     if [[ -z "$newer" ]]; then
         echo "engine_rs: up to date ($installed)"
         exit 0

@@ -22,7 +22,7 @@ start_postgres() {
       apt_install postgresql
     fi
     local ver; ver=$(pg_version)
-    if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$ver main"; then
+    if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -x "$ver main" >/dev/null; then
       as_root pg_createcluster "$ver" main >/dev/null
     fi
     log "starting PostgreSQL $ver on 127.0.0.1:$PG_PORT"
@@ -32,14 +32,14 @@ start_postgres() {
   fi
   # The test role may create databases (pytest-django makes test_arbx) and, as the owner of
   # the test cluster, bypass triggers in the audit-log tamper test.
-  as_root su postgres -c "psql -p $PG_PORT -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'\"" | grep -q 1 \
+  as_root su postgres -c "psql -p $PG_PORT -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'\"" | grep 1 >/dev/null \
     || as_root su postgres -c "psql -p $PG_PORT -qc \"CREATE ROLE $DB_USER LOGIN SUPERUSER PASSWORD '$DB_USER'\""
-  as_root su postgres -c "psql -p $PG_PORT -qtAc \"SELECT 1 FROM pg_database WHERE datname='$DB_NAME'\"" | grep -q 1 \
+  as_root su postgres -c "psql -p $PG_PORT -qtAc \"SELECT 1 FROM pg_database WHERE datname='$DB_NAME'\"" | grep 1 >/dev/null \
     || as_root su postgres -c "createdb -p $PG_PORT -O $DB_USER $DB_NAME"
 }
 
 start_redis() {
-  if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+  if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep PONG >/dev/null; then
     log "Redis already answers on 127.0.0.1:$REDIS_PORT"
     return
   fi
