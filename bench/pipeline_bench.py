@@ -80,10 +80,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     from arbitrage.chain.signer import Signer
     from arbitrage.engine import ArbitrageEngine
     from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS, Anvil
-    from arbitrage.localnet.market import Deployer, deploy_market, fund
+    from arbitrage.localnet.market import Deployer, deploy_market, fund, market_register
     from arbitrage.models import Pool, Token, Trade
     from arbitrage.services import pipeline
-    from arbitrage.services.market import chain_upsert, dex_upsert
     from arbitrage.services.snapshot import SNAPSHOT_FILE
 
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
@@ -104,12 +103,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
         market = deploy_market(
             w3, deployer=DEV_ACCOUNTS[0], snapshot=snapshot, executor_owner=DEV_ACCOUNTS[0]
         )
-        chain = chain_upsert(chain_id=31337, name="anvil", rpc_urls=[anvil.url], block_time_ms=1000)
-        chain.wrapped_native_address = market.weth
-        chain.executor_address = market.executor
-        chain.save()
-        for name, factory in market.factories.items():
-            dex_upsert(chain=chain, name=name, factory_address=factory)
+        chain = market_register(market, rpc_url=anvil.url)
         trader = Deployer(w3, DEV_ACCOUNTS[1])
         big = 10**40
         for token in market.tokens.values():

@@ -16,6 +16,8 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 
 from arbitrage.chain.artifacts import Artifact, executor, forge, uniswap
+from arbitrage.models import Chain
+from arbitrage.services.market import chain_upsert, dex_upsert
 from arbitrage.services.snapshot import (
     WETH_MAINNET,
     SnapshotPair,
@@ -189,3 +191,19 @@ def swap_exact_in(
     out0, out1 = (0, amount_out) if zero_for_one else (amount_out, 0)
     d.transact(contract.functions.swap(out0, out1, d.account, b""))
     return int(amount_out)
+
+
+def market_register(market: LocalMarket, *, rpc_url: str, chain_id: int = 31337) -> Chain:
+    """Register a deployed local market in the database: the chain (with WETH and our
+    executor) and one DEX per factory. Pools and tokens are left to the sync's discovery."""
+    chain = chain_upsert(
+        chain_id=chain_id, name="anvil (local)", rpc_urls=[rpc_url], block_time_ms=1000
+    )
+    chain.wrapped_native_address = market.weth
+    chain.executor_address = market.executor
+    chain.full_clean()
+    chain.save()
+    for name, factory in market.factories.items():
+        router = market.router if name == "Uniswap V2" else ""
+        dex_upsert(chain=chain, name=name, factory_address=factory, router_address=router)
+    return chain

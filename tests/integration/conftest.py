@@ -11,9 +11,8 @@ from web3 import Web3
 
 from arbitrage.chain.client import ChainClient
 from arbitrage.localnet.anvil import DEV_ACCOUNTS, Anvil
-from arbitrage.localnet.market import Deployer, LocalMarket, deploy_market
+from arbitrage.localnet.market import Deployer, LocalMarket, deploy_market, market_register
 from arbitrage.models import Chain
-from arbitrage.services.market import chain_upsert, dex_upsert
 from tests.conftest import SNAPSHOT
 
 pytestmark = pytest.mark.integration
@@ -62,16 +61,7 @@ def client(anvil) -> ChainClient:
 
 
 def register_local_chain(anvil: Anvil, market: LocalMarket) -> Chain:
-    chain = chain_upsert(
-        chain_id=31337, name="anvil (local)", rpc_urls=[anvil.url], block_time_ms=1000
-    )
-    chain.wrapped_native_address = market.weth
-    chain.executor_address = market.executor
-    chain.full_clean()
-    chain.save()
-    for name, factory in market.factories.items():
-        dex_upsert(chain=chain, name=name, factory_address=factory, fee_ppm=3000)
-    return chain
+    return market_register(market, rpc_url=anvil.url)
 
 
 @pytest.fixture

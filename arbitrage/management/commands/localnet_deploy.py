@@ -11,10 +11,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from web3 import Web3
 
 from arbitrage.localnet.anvil import DEV_ACCOUNTS
-from arbitrage.localnet.market import deploy_market
+from arbitrage.localnet.market import deploy_market, market_register
 from arbitrage.models import Threshold
 from arbitrage.services.control import control_for
-from arbitrage.services.market import chain_upsert, dex_upsert
 from arbitrage.services.schedules import schedules_install
 from arbitrage.services.snapshot import SNAPSHOT_FILE
 
@@ -37,19 +36,7 @@ class Command(BaseCommand):
             top=options["top"],
             executor_owner=DEV_ACCOUNTS[0],
         )
-        chain = chain_upsert(
-            chain_id=chain_id,
-            name="anvil (local)",
-            rpc_urls=[options["rpc_url"]],
-            block_time_ms=1000,
-        )
-        chain.wrapped_native_address = market.weth
-        chain.executor_address = market.executor
-        chain.full_clean()
-        chain.save()
-        for name, factory in market.factories.items():
-            router = market.router if name == "Uniswap V2" else ""
-            dex_upsert(chain=chain, name=name, factory_address=factory, router_address=router)
+        chain = market_register(market, rpc_url=options["rpc_url"], chain_id=chain_id)
         Threshold.objects.get_or_create(chain=chain, start_token=None, defaults={"max_hops": 3})
         control_for(chain=chain)
         schedules_install(chain=chain)
