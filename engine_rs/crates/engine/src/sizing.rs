@@ -6,15 +6,19 @@
 //! floored input gives a smaller output), and `F(x) - x` is concave with slope `rho - 1` at 0.
 //! So a cycle with `rho <= 1` has no profitable integer input, and one whose real maximum
 //! `(sqrt(rho) - 1)^2 / sigma` is below the minimum profit has none either. The float tests
-//! below only ever reject with a relative slack of 1e-12, over a hundred times the f64 rounding
-//! error of these short products (at most 20 roundings of 1.1e-16 each), so every rejection is a proof; the integer search decides the rest.
+//! below only ever reject with a relative slack of 1e-12, over a hundred times the f64
+//! rounding error of these short products (at most 20 roundings of 1.1e-16 each), so every
+//! rejection is a proof; the integer search decides the rest.
 //!
-//! The integer search starts at the closed-form optimum `x* = (sqrt(rho) - 1) / sigma`, trims
-//! it to the least input that buys the same output (the exact inverse of the chain), then walks
-//! whole output levels left and right: within one level of final output the level's first
-//! input is the best, so a few levels cover many inputs. It stops early when the profit is
-//! within 1 of the real maximum (then nothing can beat it), and searches a narrow candidate
-//! interval (where the real profit still exceeds the best found) exhaustively.
+//! The integer search first looks for a narrow range of amounts at some hop boundary (a dust
+//! pool makes the integer curve coarse there): what an input pays depends only on the amount
+//! `z` it buys at that boundary, and the least input buying `z` is the best of them, so the
+//! range is enumerated, with integer-aware float bounds skipping almost every `z`: the global
+//! optimum, or the proof that nothing pays the minimum. Otherwise it starts at the closed-form
+//! optimum `x* = (sqrt(rho) - 1) / sigma`, trims it to the least input that buys the same
+//! output (the exact inverse of the chain), and walks whole output levels left and right: in a
+//! level of final output its first input is the best, so a few levels cover many inputs. It
+//! stops early when the profit is within 1 of the real maximum (nothing can beat it then).
 
 use crate::amm::{chain_min_in, chain_out, Hop, FEE_DENOMINATOR, MAX_RESERVE};
 
@@ -274,7 +278,8 @@ fn enumerate_narrow(
     // Only inputs paying more than the best so far, and at least the minimum profit, matter.
     let best_p = best.map_or(i128::MIN, |(x, y)| y as i128 - x as i128);
     let level = best_p.max(floor).max(0);
-    let Some((lo, up)) = pool.beating(level as f64) else {
+    // (Rounded down, so that a large level never narrows the interval.)
+    let Some((lo, up)) = pool.beating(level as f64 * (1.0 - SLACK)) else {
         return Some(best); // no input can beat the level
     };
     let lo = (lo.max(1.0) as u128).clamp(1, hi);
