@@ -205,3 +205,20 @@ fn test_a_token_change_reindexes_the_pool() {
     e.upsert_pools(&[pool(2, 1, 3, 10, 10, 3000)]).unwrap();
     assert_eq!(e.stats().cycles_2, 0);
 }
+
+#[test]
+fn test_a_minimum_profit_beyond_f64_precision_keeps_the_cycle() {
+    let mut e = engine();
+    let big = 1u128 << 100;
+    e.upsert_pools(&[
+        pool(1, 5, 6, big, big + big / 10, 3000),
+        pool(2, 5, 6, big, big - big / 10, 3000),
+    ])
+    .unwrap();
+    let [found] = e.scan_all().try_into().unwrap();
+    assert!(found.profit > 1 << 60);
+    e.set_token_limits(found.start_token, None, Some(found.profit))
+        .unwrap();
+    let [again] = e.scan_all().try_into().unwrap();
+    assert!(again.profit >= found.profit);
+}
