@@ -24,9 +24,11 @@ $(VENV)/.installed: pyproject.toml
 engine: venv
 	@bash engine_rs/build.sh
 
-## contracts: npm packages for forge, anvil, solc and the Uniswap V2 artifacts
+## contracts: npm packages for forge, anvil, solc and the Uniswap V2 artifacts; forge build
+## (the executor's ABI and bytecode in contracts/out are what the Python side deploys)
 contracts:
 	@bash contracts/install.sh
+	@cd contracts && bin/forge build --quiet
 
 services:
 	@bash scripts/services.sh start
