@@ -178,15 +178,23 @@ def create_pair(
 
 
 def swap_exact_in(
-    d: Deployer, market: LocalMarket, pair: LocalPair, *, token_in: str, amount_in: int
+    d: Deployer,
+    market: LocalMarket,
+    pair: LocalPair,
+    *,
+    token_in: str,
+    amount_in: int,
+    slippage_bps: int = 0,
 ) -> int:
-    """Swap directly on a pair (as the market does): move the price of one pool."""
+    """Swap directly on a pair (as the market does): move the price of one pool. With
+    `slippage_bps`, ask for that much less than the quote, in case the pool moves first."""
     contract = d.contract(uniswap("UniswapV2Pair"), pair.address)
     reserve0, reserve1, _ = contract.functions.getReserves().call()
     zero_for_one = to_checksum_address(token_in) == to_checksum_address(pair.token0)
     reserve_in, reserve_out = (reserve0, reserve1) if zero_for_one else (reserve1, reserve0)
     with_fee = amount_in * 997
     amount_out = with_fee * reserve_out // (reserve_in * 1000 + with_fee)
+    amount_out = amount_out * (10_000 - slippage_bps) // 10_000
     fund(d, market, token_in, pair.address, amount_in)
     out0, out1 = (0, amount_out) if zero_for_one else (amount_out, 0)
     d.transact(contract.functions.swap(out0, out1, d.account, b""))

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from web3 import Web3
+from web3.exceptions import ContractLogicError
 
 from arbitrage.chain import abi
 from arbitrage.localnet.anvil import DEV_ACCOUNTS
@@ -51,6 +52,17 @@ class Command(BaseCommand):
                 amount = reserve_in * rng.randint(20, 300) // 10_000
                 token_in = pair.token0 if sell0 else pair.token1
                 if amount > 0:
-                    swap_exact_in(trader, market, pair, token_in=token_in, amount_in=amount)
-                    done += 1
+                    try:
+                        swap_exact_in(
+                            trader,
+                            market,
+                            pair,
+                            token_in=token_in,
+                            amount_in=amount,
+                            slippage_bps=100,
+                        )
+                        done += 1
+                    except (ContractLogicError, RuntimeError) as exc:
+                        # The bot (or a block) moved the pool between our read and our swap.
+                        self.stderr.write(f"swap on {pair.address} skipped: {exc}")
             time.sleep(options["interval"])
