@@ -24,6 +24,7 @@ stop_all() {
   done
   if [ -n "$summary" ]; then printf '\n%s\n\n' "$summary"; fi
   log "stopped"
+  exit 0
 }
 trap stop_all INT TERM EXIT
 
