@@ -13,17 +13,21 @@ mkdir -p "$LOGS" "$RUN_DIR/broker/queue" "$RUN_DIR/broker/processed"
 
 pids=()
 stop_all() {
-  trap - INT TERM EXIT
-  echo
-  log "stopping the demo"
-  summary=$("$PY/python" manage.py trading_summary 2>/dev/null || true)
+  # Stop the processes first, whatever happens to our own output (a closed terminal or pipe
+  # must not kill this handler half-way and leave them running).
+  trap '' INT TERM PIPE
+  trap - EXIT
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
-  if [ -n "$summary" ]; then printf '\n%s\n\n' "$summary"; fi
-  log "stopped"
+  {
+    echo
+    log "stopped the demo"
+    summary=$("$PY/python" manage.py trading_summary 2>/dev/null || true)
+    if [ -n "$summary" ]; then printf '\n%s\n\n' "$summary"; fi
+  } || true
   exit 0
 }
 trap stop_all INT TERM EXIT
