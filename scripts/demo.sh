@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo: the whole product on embedded defaults (SQLite, kombu's filesystem broker).
+# The demo: the whole product on embedded defaults (SQLite, a Redis of its own, a local anvil).
 # Ctrl-C stops everything this script started.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -9,7 +9,7 @@ export DJANGO_SETTINGS_MODULE=config.settings.local
 export ARBX_RUN_DIR=$RUN_DIR
 PORT=${ARBX_PORT:-8000}
 LOGS=$RUN_DIR/logs
-mkdir -p "$LOGS" "$RUN_DIR/broker/queue" "$RUN_DIR/broker/processed"
+mkdir -p "$LOGS"
 
 pids=()
 stop_all() {
@@ -42,8 +42,6 @@ start() {
 
 # anvil's chain is new on every start, so the demo's database is too.
 rm -f "$RUN_DIR/demo.sqlite3" "$RUN_DIR/celerybeat-schedule"*
-rm -rf "$RUN_DIR/broker"
-mkdir -p "$RUN_DIR/broker/queue" "$RUN_DIR/broker/processed"
 log "migrating the database ($RUN_DIR/demo.sqlite3)"
 "$PY/python" manage.py migrate --noinput >/dev/null
 log "loading the seed market"
@@ -72,6 +70,15 @@ rpc evm_setIntervalMining '[1]' >/dev/null  # from now on, a block every second
 export ARBX_EXECUTION_MODE=live
 export ARBX_SIGNER_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 export ARBX_RPC_URL=$RPC
+
+# The broker: a Redis of the demo's own on loopback, gone when the demo stops. (kombu's
+# filesystem transport, the no-server default of the local settings, loses races between
+# several workers reading one folder: fine for one worker, not for the demo's three.)
+REDIS_PORT=${ARBX_DEMO_REDIS_PORT:-6390}
+command -v redis-server >/dev/null || { log "installing Redis (Debian package)"; apt_install redis-server; }
+start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no
+wait_for 15 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping || { echo "Redis did not start" >&2; exit 1; }
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 
 start web "$PY/python" manage.py runserver "127.0.0.1:$PORT" --noreload
 # One worker per queue (bulkheads): a slow sync never delays an execution.
