@@ -6,15 +6,17 @@ by the role groups, see accounts/roles.py and docs/permissions.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from arbitrage.api import filters
 from arbitrage.api.serializers import (
@@ -62,15 +64,36 @@ class _ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     lookup_value_regex = ID
 
 
+class _UpsertViewSet(_ReadViewSet):
+    """Reads for everyone; `create` validates with `write_serializer_class` and calls the
+    market service `upsert` (create or update by natural key), answering with the read form."""
+
+    write_serializer_class: type[Serializer[Any]]
+    upsert: Callable[..., Model]
+
+    def create(self, request: Request) -> Response:
+        data = self.write_serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = type(self).upsert(**data.validated_data, actor=request.user)
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+
+def _upsert_schema(write: type[Serializer[Any]], read: type[Serializer[Any]]) -> Any:
+    return extend_schema_view(create=extend_schema(request=write, responses={201: read}))
+
+
 # --- Market --------------------------------------------------------------------------------
 
 
 @extend_schema(tags=["market"])
-class ChainViewSet(_ReadViewSet):
+@_upsert_schema(ChainWriteSerializer, ChainSerializer)
+class ChainViewSet(_UpsertViewSet):
     """Chains; admins create or update them (by EIP-155 chain id). The kill switch is per chain."""
 
     queryset = Chain.objects.all()
     serializer_class = ChainSerializer
+    write_serializer_class = ChainWriteSerializer
+    upsert = staticmethod(market.chain_upsert)
     required_permissions = {
         **_read("arbitrage.view_chain"),
         "create": ("arbitrage.add_chain", "arbitrage.change_chain"),
@@ -82,13 +105,6 @@ class ChainViewSet(_ReadViewSet):
     filterset_fields = ("active",)
     ordering_fields = ("id", "chain_id", "name")
     ordering = ("id",)
-
-    @extend_schema(request=ChainWriteSerializer, responses={201: ChainSerializer})
-    def create(self, request: Request) -> Response:
-        data = ChainWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        chain = market.chain_upsert(**data.validated_data, actor=request.user)
-        return Response(ChainSerializer(chain).data, status=status.HTTP_201_CREATED)
 
     def _control(self) -> ExecutionControl:
         chain = self.get_object()
@@ -135,11 +151,14 @@ class ChainViewSet(_ReadViewSet):
 
 
 @extend_schema(tags=["market"])
-class TokenViewSet(_ReadViewSet):
+@_upsert_schema(TokenWriteSerializer, TokenSerializer)
+class TokenViewSet(_UpsertViewSet):
     """Tokens; admins create or update them (by chain and address)."""
 
     queryset = Token.objects.all()
     serializer_class = TokenSerializer
+    write_serializer_class = TokenWriteSerializer
+    upsert = staticmethod(market.token_upsert)
     required_permissions = {
         **_read("arbitrage.view_token"),
         "create": ("arbitrage.add_token", "arbitrage.change_token"),
@@ -148,20 +167,16 @@ class TokenViewSet(_ReadViewSet):
     ordering_fields = ("id", "symbol", "address")
     ordering = ("id",)
 
-    @extend_schema(request=TokenWriteSerializer, responses={201: TokenSerializer})
-    def create(self, request: Request) -> Response:
-        data = TokenWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        token = market.token_upsert(**data.validated_data, actor=request.user)
-        return Response(TokenSerializer(token).data, status=status.HTTP_201_CREATED)
-
 
 @extend_schema(tags=["market"])
-class DexViewSet(_ReadViewSet):
+@_upsert_schema(DexWriteSerializer, DexSerializer)
+class DexViewSet(_UpsertViewSet):
     """DEXes; admins create or update them (by chain and factory address)."""
 
     queryset = Dex.objects.all()
     serializer_class = DexSerializer
+    write_serializer_class = DexWriteSerializer
+    upsert = staticmethod(market.dex_upsert)
     required_permissions = {
         **_read("arbitrage.view_dex"),
         "create": ("arbitrage.add_dex", "arbitrage.change_dex"),
@@ -170,20 +185,16 @@ class DexViewSet(_ReadViewSet):
     ordering_fields = ("id", "name")
     ordering = ("id",)
 
-    @extend_schema(request=DexWriteSerializer, responses={201: DexSerializer})
-    def create(self, request: Request) -> Response:
-        data = DexWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        dex = market.dex_upsert(**data.validated_data, actor=request.user)
-        return Response(DexSerializer(dex).data, status=status.HTTP_201_CREATED)
-
 
 @extend_schema(tags=["market"])
-class PoolViewSet(_ReadViewSet):
+@_upsert_schema(PoolWriteSerializer, PoolSerializer)
+class PoolViewSet(_UpsertViewSet):
     """Pools with their last synced reserves; admins register pools."""
 
     queryset = Pool.objects.all()
     serializer_class = PoolSerializer
+    write_serializer_class = PoolWriteSerializer
+    upsert = staticmethod(market.pool_upsert)
     required_permissions = {
         **_read("arbitrage.view_pool"),
         "create": ("arbitrage.add_pool", "arbitrage.change_pool"),
@@ -191,13 +202,6 @@ class PoolViewSet(_ReadViewSet):
     filterset_class = filters.PoolFilter
     ordering_fields = ("id", "address", "updated_at")
     ordering = ("id",)
-
-    @extend_schema(request=PoolWriteSerializer, responses={201: PoolSerializer})
-    def create(self, request: Request) -> Response:
-        data = PoolWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        pool = market.pool_upsert(**data.validated_data, actor=request.user)
-        return Response(PoolSerializer(pool).data, status=status.HTTP_201_CREATED)
 
 
 # --- Thresholds ----------------------------------------------------------------------------

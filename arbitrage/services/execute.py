@@ -258,29 +258,47 @@ def _sign(ctx: ExecutionContext, trade_id: int) -> bool:
             _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
             return False
         nonce = nonce_reserve(chain=chain, address=ctx.signer.address, client=ctx.client)
-        signed = ctx.signer.sign(
-            {
-                "type": 2,
-                "chainId": chain.chain_id,
-                "nonce": nonce,
-                "to": to_checksum_address(chain.executor_address),
-                "data": trade.calldata,
-                "value": 0,
-                "gas": trade.gas_limit,
-                "maxFeePerGas": trade.max_fee_per_gas,
-                "maxPriorityFeePerGas": trade.max_priority_fee_per_gas,
-            }
-        )
         trade.account = ctx.signer.address
         trade.nonce = nonce
-        trade.signed_tx = "0x" + signed.raw.hex()
-        trade.tx_hash = signed.hash
-        trade.tx_hashes = [signed.hash]
+        _sign_into(
+            ctx.signer,
+            trade,
+            to=to_checksum_address(chain.executor_address),
+            data=trade.calldata,
+            gas=trade.gas_limit or 0,
+            max_fee=trade.max_fee_per_gas or 0,
+            tip=trade.max_priority_fee_per_gas or 0,
+        )
         trade.signed_at = timezone.now()
         trade.state = Trade.State.SIGNED
         trade.save()
         _audit(trade, AuditAction.EXECUTION_TRADE_SIGNED, nonce=nonce, account=trade.account)
         return True
+
+
+def _sign_into(
+    signer: Signer, trade: Trade, *, to: str, data: str, gas: int, max_fee: int, tip: int
+) -> None:
+    """Sign an EIP-1559 transaction with the trade's nonce and keep its bytes, hash and fees
+    on the trade (every hash ever signed for the nonce is remembered)."""
+    signed = signer.sign(
+        {
+            "type": 2,
+            "chainId": trade.opportunity.chain.chain_id,
+            "nonce": trade.nonce,
+            "to": to,
+            "data": data,
+            "value": 0,
+            "gas": gas,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": tip,
+        }
+    )
+    trade.signed_tx = "0x" + signed.raw.hex()
+    trade.tx_hash = signed.hash
+    trade.tx_hashes = [*(trade.tx_hashes or []), signed.hash]
+    trade.max_fee_per_gas = max_fee
+    trade.max_priority_fee_per_gas = tip
 
 
 def _broadcast(ctx: ExecutionContext, trade: Trade) -> None:
@@ -420,24 +438,7 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
     else:
         to, data = to_checksum_address(chain.executor_address), trade.calldata
         gas = trade.gas_limit or 0
-    signed = ctx.signer.sign(
-        {
-            "type": 2,
-            "chainId": chain.chain_id,
-            "nonce": trade.nonce,
-            "to": to,
-            "data": data,
-            "value": 0,
-            "gas": gas,
-            "maxFeePerGas": max_fee,
-            "maxPriorityFeePerGas": tip,
-        }
-    )
-    trade.signed_tx = "0x" + signed.raw.hex()
-    trade.tx_hash = signed.hash
-    trade.tx_hashes = [*trade.tx_hashes, signed.hash]
-    trade.max_fee_per_gas = max_fee
-    trade.max_priority_fee_per_gas = tip
+    _sign_into(ctx.signer, trade, to=to, data=data, gas=gas, max_fee=max_fee, tip=tip)
     trade.submitted_block = ctx.client.block_number()
     trade.save()
     _broadcast(ctx, trade)
