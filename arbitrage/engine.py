@@ -12,11 +12,9 @@ This module holds no Django imports: it is plain Python over the compiled module
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import engine_rs
 
@@ -40,13 +38,11 @@ class PoolState(NamedTuple):
 
 PoolRow = tuple[int, int, int, int, int, int]  # pool, token0, token1, reserve0, reserve1, fee_ppm
 
-_Found = tuple[int, int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
-
 
 class CycleOpportunity(NamedTuple):
     """A profitable cycle sized exactly: what the chain pays, to the wei, at these reserves.
 
-    A named tuple, so that building thousands of them per scan stays cheap."""
+    A named tuple, so that building thousands of them stays cheap."""
 
     profit: int  # amounts_out[-1] - amount_in, in start-token base units
     amount_in: int
@@ -79,23 +75,55 @@ class EngineStats:
         return self.index_bytes / self.directed_cycles if self.directed_cycles else 0.0
 
 
-@contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """Builds of many small acyclic tuples would trigger the cyclic collector over and over
-    (a quarter of a big scan's time); they cannot form cycles, so pause it meanwhile."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+class Opportunities(Sequence[CycleOpportunity]):
+    """The profitable cycles of one scan or update, best first: all sized exactly in Rust, each
+    `CycleOpportunity` built only when it is read (a scan of junk pools can return tens of
+    thousands of cycles, of which a caller usually reads the best few). Compares equal to
+    any sequence of the same opportunities, a list included."""
+
+    __slots__ = ("_found",)
+
+    def __init__(self, found: engine_rs.Found | None = None) -> None:
+        self._found = found
+
+    def __len__(self) -> int:
+        return 0 if self._found is None else len(self._found)
+
+    @overload
+    def __getitem__(self, index: int) -> CycleOpportunity: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CycleOpportunity]: ...
+
+    def __getitem__(self, index: int | slice) -> CycleOpportunity | list[CycleOpportunity]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if self._found is None:
+            raise IndexError(f"index {index} out of range for 0 opportunities")
+        return _NEW(CycleOpportunity, self._found[index])
+
+    def __iter__(self) -> Iterator[CycleOpportunity]:
+        if self._found is None:
+            return iter(())
+        # The engine's rows have exactly the six fields: skip `_make`'s length check.
+        return (_NEW(CycleOpportunity, row) for row in self._found)
+
+    def profits(self) -> list[int]:
+        """Every profit, best first, without building the opportunities."""
+        return [] if self._found is None else self._found.profits()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Opportunities: {len(self)}>"
 
 
-def _typed(found: Iterable[_Found]) -> list[CycleOpportunity]:
-    # The engine's rows have exactly the six fields: skip `_make`'s length check (3x faster).
-    new = tuple.__new__
-    return [new(CycleOpportunity, row) for row in found]
+_NEW = tuple.__new__
 
 
 class ArbitrageEngine:
@@ -148,18 +176,16 @@ class ArbitrageEngine:
 
     def update_reserves(
         self, pool_ids: Sequence[int], reserve0s: Sequence[int], reserve1s: Sequence[int]
-    ) -> list[CycleOpportunity]:
+    ) -> Opportunities:
         """Sets reserves; returns the profitable cycles through any of these pools, best first."""
         if not pool_ids:
-            return []
+            return Opportunities()
         ids, r0s, r1s = list(pool_ids), list(reserve0s), list(reserve1s)
-        with _no_gc_pauses():
-            return _typed(self._engine.update_reserves(ids, r0s, r1s))
+        return Opportunities(self._engine.update_reserves(ids, r0s, r1s))
 
-    def scan_all(self) -> list[CycleOpportunity]:
+    def scan_all(self) -> Opportunities:
         """Evaluates every cycle; returns the profitable ones, highest profit first."""
-        with _no_gc_pauses():
-            return _typed(self._engine.scan_all())
+        return Opportunities(self._engine.scan_all())
 
     def quote(self, pool_ids: Sequence[int], token_in: int, amount_in: int) -> list[int]:
         """Each hop's exact output along `pool_ids`, starting with `amount_in` of `token_in`."""

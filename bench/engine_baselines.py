@@ -11,11 +11,12 @@ import math
 import multiprocessing
 import time
 from collections.abc import Sequence
+from math import isqrt
 
 import numpy as np
 import numpy.typing as npt
 
-from tests.engine.reference import FEE_DENOMINATOR, Hop, Pool, size
+from tests.engine.reference import FEE_DENOMINATOR, Hop, Pool, composed, size
 
 Cycles = tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]  # pool rows (n x hops), bits
 
@@ -29,10 +30,18 @@ def cycle_arrays(raw: bytes, dirs: bytes, hops: int, row_of: dict[int, int]) -> 
     return lookup[ids], np.frombuffer(dirs, dtype=np.uint8)
 
 
-def python_loop(pools: Sequence[Pool], cycles: Cycles) -> tuple[float, int]:
-    """Seconds and profitable count for the exact pure-Python loop over these cycles."""
+def python_loop(
+    pools: Sequence[Pool], cycles: Cycles, min_profits: dict[int, int] | None = None
+) -> tuple[float, int]:
+    """Seconds and profitable count for the exact pure-Python loop over these cycles.
+
+    `min_profits` (start token -> least profit, default 1) lets the loop skip, as the engine
+    does, every cycle whose real-valued maximum profit `(sqrt(P) - sqrt(Q))^2 / R` is below
+    its start token's minimum, before sizing it."""
     rows, bits = cycles
     reserves = [(p.reserve0, p.reserve1, FEE_DENOMINATOR - p.fee_ppm) for p in pools]
+    tokens = [(p.token0, p.token1) for p in pools]
+    floors = min_profits or {}
     paths = rows.tolist()
     dirs = bits.tolist()
     start = time.perf_counter()
@@ -42,7 +51,13 @@ def python_loop(pools: Sequence[Pool], cycles: Cycles) -> tuple[float, int]:
         for i, row in enumerate(path):
             r0, r1, gamma = reserves[row]
             hops.append((r0, r1, gamma) if d >> i & 1 else (r1, r0, gamma))
-        if size(hops) is not None:
+        least = floors.get(tokens[path[0]][0 if d & 1 else 1], 1)
+        if least > 1 and 0 not in (h[0] for h in hops):
+            p, q, r = composed(hops)
+            if p <= q or r == 0 or (isqrt(p) + 1 - isqrt(q)) ** 2 // r + 1 < least:
+                continue
+        sized = size(hops)
+        if sized is not None and sized[1] >= least:
             found += 1
     return time.perf_counter() - start, found
 

@@ -15,11 +15,13 @@ done
 if [[ -n "$installed" ]]; then
     # -print -quit, not `| head -n 1`: under pipefail, head closing the pipe early makes find
     # die of SIGPIPE (exit 141) and the script with it.
-    newer="$(find engine_rs/Cargo.toml engine_rs/Cargo.lock engine_rs/crates -type f -newer "$installed" -print -quit 2>/dev/null)"
+    newer="$(find engine_rs/Cargo.toml engine_rs/Cargo.lock engine_rs/.cargo engine_rs/crates -type f -newer "$installed" -print -quit 2>/dev/null)"
     if [[ -z "$newer" ]]; then
         echo "engine_rs: up to date ($installed)"
         exit 0
     fi
 fi
+# From engine_rs/, so that cargo reads engine_rs/.cargo/config.toml (the target CPU level).
+cd engine_rs
 VIRTUAL_ENV="$VENV" "$VENV/bin/maturin" develop --release --locked \
-    -m engine_rs/crates/engine-py/Cargo.toml
+    -m crates/engine-py/Cargo.toml

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -132,7 +133,7 @@ def opportunities_from(
     *,
     chain: Chain,
     warm: WarmEngine,
-    found: list[CycleOpportunity],
+    found: Sequence[CycleOpportunity],
     block_number: int,
     gas_price_wei: int,
 ) -> list[Opportunity]:

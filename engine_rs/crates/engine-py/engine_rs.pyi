@@ -1,7 +1,8 @@
 """ArbitrageX Plus engine: pool graph, cycle index and exact sizing, in Rust.
 
 Amounts are Python ints (every amount is below 2**128; reserves at most 2**112 - 1).
-Batches are columns: equal-length sequences of ints. Results are lists of tuples.
+Batches are columns: equal-length sequences of ints. Results are `Found` sequences of
+tuples, built as they are read.
 """
 
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ __all__ = [
     "MAX_RESERVE",
     "Engine",
     "EngineError",
+    "Found",
+    "FoundIter",
     "UnknownPoolError",
     "__version__",
 ]
@@ -30,6 +33,20 @@ class UnknownPoolError(EngineError):
 _OpportunityTuple: TypeAlias = tuple[
     int, int, int, tuple[int, ...], tuple[int, ...], tuple[int, ...]
 ]
+
+@final
+class Found:
+    """The profitable cycles of one scan or update, best first; each tuple is built when read."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> _OpportunityTuple: ...
+    def __iter__(self) -> FoundIter: ...
+    def profits(self) -> list[int]: ...
+
+@final
+class FoundIter:
+    def __iter__(self) -> FoundIter: ...
+    def __next__(self) -> _OpportunityTuple: ...
 
 @final
 class Engine:
@@ -58,8 +75,8 @@ class Engine:
     def remove_pools(self, pool_ids: Sequence[int]) -> None: ...
     def update_reserves(
         self, pool_ids: Sequence[int], reserve0s: Sequence[int], reserve1s: Sequence[int]
-    ) -> list[_OpportunityTuple]: ...
-    def scan_all(self) -> list[_OpportunityTuple]: ...
+    ) -> Found: ...
+    def scan_all(self) -> Found: ...
     def quote(self, pool_ids: Sequence[int], token_in: int, amount_in: int) -> list[int]: ...
     def set_token_limits(
         self, token: int, max_input: int | None = None, min_profit: int | None = None

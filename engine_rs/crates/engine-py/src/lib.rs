@@ -1,13 +1,15 @@
 //! The Python module `engine_rs`: a thin PyO3 wrapper of the `arbx-engine` core.
 //!
 //! Amounts cross the boundary as Python ints (converted to and from `u128` natively; every
-//! amount is below 2^128). Batches are columns (sequences of ints), and results are lists
-//! of tuples, one per profitable cycle. The GIL is released while the core works.
+//! amount is below 2^128). Batches are columns (sequences of ints), and results are `Found`
+//! sequences that build one tuple per profitable cycle as it is read. The GIL is released while the core works.
 
 mod error;
 
 use arbx_engine::{Config, Engine as Core, Opportunity, PoolState, MAX_RESERVE};
-use pyo3::exceptions::PyRuntimeError;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pyo3::exceptions::{PyIndexError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
@@ -70,10 +72,10 @@ fn int<'py>(py: Python<'py>, v: u128) -> PyResult<Bound<'py, PyAny>> {
 
 /// One opportunity as `(profit, amount_in, start_token, pools, tokens, amounts_out)`.
 fn opportunity<'py>(py: Python<'py>, o: &Opportunity) -> PyResult<Bound<'py, PyTuple>> {
-    let pools = PyTuple::new(py, &o.pools)?;
-    let tokens = PyTuple::new(py, &o.tokens)?;
+    let pools = PyTuple::new(py, o.pools())?;
+    let tokens = PyTuple::new(py, o.tokens())?;
     let amounts = o
-        .amounts_out
+        .amounts_out()
         .iter()
         .map(|&a| int(py, a))
         .collect::<PyResult<Vec<_>>>()?;
@@ -89,11 +91,68 @@ fn opportunity<'py>(py: Python<'py>, o: &Opportunity) -> PyResult<Bound<'py, PyT
     PyTuple::new(py, row)
 }
 
-fn opportunities<'py>(
-    py: Python<'py>,
-    found: &[Opportunity],
-) -> PyResult<Vec<Bound<'py, PyTuple>>> {
-    found.iter().map(|o| opportunity(py, o)).collect()
+/// The profitable cycles of one scan or update, best first: a read-only sequence that keeps
+/// them in Rust and builds each tuple only when it is read (a scan of junk pools can return
+/// tens of thousands, of which a caller usually reads the best few).
+#[pyclass(module = "engine_rs", frozen, sequence)]
+pub struct Found {
+    items: Vec<Opportunity>,
+}
+
+#[pymethods]
+impl Found {
+    fn __len__(&self) -> usize {
+        self.items.len()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyTuple>> {
+        let len = self.items.len() as isize;
+        let at = if index < 0 { index + len } else { index };
+        if !(0..len).contains(&at) {
+            return Err(PyIndexError::new_err(format!(
+                "index {index} out of range for {len} opportunities"
+            )));
+        }
+        opportunity(py, &self.items[at as usize])
+    }
+
+    fn __iter__(slf: Py<Self>) -> FoundIter {
+        FoundIter {
+            found: slf,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// The profits alone, best first (no tuple built per cycle).
+    fn profits(&self) -> Vec<u128> {
+        self.items.iter().map(|o| o.profit).collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Found: {} opportunities>", self.items.len())
+    }
+}
+
+/// Iterates a `Found` in order, building one tuple per step.
+#[pyclass(module = "engine_rs", frozen)]
+pub struct FoundIter {
+    found: Py<Found>,
+    next: AtomicUsize,
+}
+
+#[pymethods]
+impl FoundIter {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let at = self.next.fetch_add(1, Ordering::Relaxed);
+        match self.found.get().items.get(at) {
+            Some(o) => opportunity(py, o).map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 /// The arbitrage engine: pools, the cycle index, exact sizing.
@@ -205,22 +264,20 @@ impl Engine {
         pool_ids: &Bound<'py, PyAny>,
         reserve0s: &Bound<'py, PyAny>,
         reserve1s: &Bound<'py, PyAny>,
-    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+    ) -> PyResult<Found> {
         let ids = u64s(pool_ids, "pool_ids")?;
         let r0 = u128s(reserve0s, "reserve0s")?;
         let r1 = u128s(reserve1s, "reserve1s")?;
         let core = &mut self.core;
-        let found = py
-            .detach(|| core.update_reserves(&ids, &r0, &r1))
-            .map_err(to_py)?;
-        opportunities(py, &found)
+        let items = detached(py, || core.update_reserves(&ids, &r0, &r1))?.map_err(to_py)?;
+        Ok(Found { items })
     }
 
     /// Evaluates every cycle; returns the profitable ones, best first.
-    fn scan_all<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+    fn scan_all(&mut self, py: Python<'_>) -> PyResult<Found> {
         let core = &mut self.core;
-        let found = detached(py, || core.scan_all())?;
-        opportunities(py, &found)
+        let items = detached(py, || core.scan_all())?;
+        Ok(Found { items })
     }
 
     /// Exact output of each hop along `pool_ids`, starting with `amount_in` of `token_in`.
@@ -296,5 +353,7 @@ fn engine_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EngineError", m.py().get_type::<EngineError>())?;
     m.add("UnknownPoolError", m.py().get_type::<UnknownPoolError>())?;
     m.add_class::<Engine>()?;
+    m.add_class::<Found>()?;
+    m.add_class::<FoundIter>()?;
     Ok(())
 }

@@ -144,7 +144,13 @@ fn div_wide(hi: u128, lo: u128, d: u128) -> (u128, u128) {
     } else {
         ((hi << s) | (lo >> (128 - s)), lo << s)
     };
-    let (q1, r) = div_3by2(hi, lo >> 64, d);
+    // The high quotient digit is 0 when the top 128 bits are below d (outputs under 2^64).
+    let top = (hi << 64) | (lo >> 64);
+    let (q1, r) = if hi >> 64 == 0 && top < d {
+        (0, top)
+    } else {
+        div_3by2(hi, lo >> 64, d)
+    };
     let (q0, r) = div_3by2(r, lo & LOW, d);
     ((q1 << 64) | q0, r >> s)
 }
@@ -208,6 +214,18 @@ pub fn chain_min_in(hops: &[Hop], amount_out: u128) -> Option<u128> {
 #[inline]
 pub fn chain_out(hops: &[Hop], amount_in: u128) -> Option<u128> {
     hops.iter().try_fold(amount_in, |x, hop| hop.amount_out(x))
+}
+
+/// Runs `amount_in` through the hops, writing each hop's output into `outs` (at least as long
+/// as `hops`); `None` where the chain would revert.
+#[inline]
+pub fn chain_amounts_into(hops: &[Hop], amount_in: u128, outs: &mut [u128]) -> Option<()> {
+    let mut x = amount_in;
+    for (hop, out) in hops.iter().zip(outs.iter_mut()) {
+        x = hop.amount_out(x)?;
+        *out = x;
+    }
+    Some(())
 }
 
 /// Runs `amount_in` through the hops, writing each hop's output.

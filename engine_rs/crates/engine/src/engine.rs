@@ -4,10 +4,10 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::amm::{chain_amounts, Hop, FEE_DENOMINATOR, MAX_RESERVE};
+use crate::amm::{chain_amounts_into, Hop, FEE_DENOMINATOR, MAX_RESERVE};
 use crate::cycles::{CycleIndex, CycleRef, GraphView};
 use crate::error::{EngineError, Result};
-use crate::sizing::{screen, size_prepared, FloatHop, VirtualPool};
+use crate::sizing::{float, screen, size_prepared, FloatHop, VirtualPool};
 
 /// Below this many affected rings an update is evaluated on the calling thread.
 const PARALLEL_MIN: usize = 1024;
@@ -48,19 +48,40 @@ pub struct PoolState {
     pub fee_ppm: u32,
 }
 
-/// A profitable cycle, sized.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A profitable cycle, sized. Fixed-size (no heap allocation per cycle: a scan may return tens
+/// of thousands); read the paths through `pools()`, `tokens()` and `amounts_out()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Opportunity {
-    /// `amounts_out.last() - amount_in`, in start-token base units.
+    /// `amounts_out().last() - amount_in`, in start-token base units.
     pub profit: u128,
     pub amount_in: u128,
     pub start_token: u64,
+    hops: u8,
+    pool_ids: [u64; 4],
+    token_ids: [u64; 5],
+    outs: [u128; 4],
+}
+
+impl Opportunity {
+    /// Number of swaps (2 to 4).
+    pub fn hops(&self) -> usize {
+        usize::from(self.hops)
+    }
+
     /// Pools in trading order.
-    pub pools: Vec<u64>,
+    pub fn pools(&self) -> &[u64] {
+        &self.pool_ids[..self.hops()]
+    }
+
     /// Tokens in trading order, `hops + 1` long, starting and ending with `start_token`.
-    pub tokens: Vec<u64>,
+    pub fn tokens(&self) -> &[u64] {
+        &self.token_ids[..=self.hops()]
+    }
+
     /// Output of each hop.
-    pub amounts_out: Vec<u128>,
+    pub fn amounts_out(&self) -> &[u128] {
+        &self.outs[..self.hops()]
+    }
 }
 
 /// Sizes of the engine's state.
@@ -107,8 +128,8 @@ impl Hot {
     fn of(slot: &Slot) -> Self {
         let tradable = slot.live && slot.reserve0 > 0 && slot.reserve1 > 0;
         Self {
-            reserve0: slot.reserve0 as f64,
-            reserve1: slot.reserve1 as f64,
+            reserve0: float(slot.reserve0),
+            reserve1: float(slot.reserve1),
             gamma: if tradable {
                 f64::from(FEE_DENOMINATOR - slot.fee_ppm)
             } else {
@@ -605,7 +626,7 @@ impl Engine {
         };
         let limits = self.limits[start as usize];
         let pool = VirtualPool::compose_floats(&floats);
-        if pool.max_profit_upper() < limits.min_profit as f64 {
+        if !pool.may_pay(float(limits.min_profit)) {
             return;
         }
         let hops: [Hop; N] = std::array::from_fn(|i| {
@@ -626,25 +647,27 @@ impl Engine {
         else {
             return;
         };
-        let Ok(amounts_out) = chain_amounts(&hops, sized.amount_in) else {
+        let mut outs = [0u128; 4];
+        if chain_amounts_into(&hops, sized.amount_in, &mut outs).is_none() {
             return;
-        };
-        let mut tokens = Vec::with_capacity(N + 1);
-        tokens.push(self.token_ids[start as usize]);
-        for &(s, sells0) in order {
+        }
+        let mut pool_ids = [0u64; 4];
+        let mut token_ids = [0u64; 5];
+        token_ids[0] = self.token_ids[start as usize];
+        for (i, &(s, sells0)) in order.iter().enumerate() {
             let slot = &self.slots[s as usize];
-            tokens.push(self.token_ids[if sells0 { slot.token1 } else { slot.token0 } as usize]);
+            pool_ids[i] = slot.id;
+            token_ids[i + 1] =
+                self.token_ids[if sells0 { slot.token1 } else { slot.token0 } as usize];
         }
         out.push(Opportunity {
             profit: sized.profit(),
             amount_in: sized.amount_in,
-            start_token: self.token_ids[start as usize],
-            pools: order
-                .iter()
-                .map(|&(s, _)| self.slots[s as usize].id)
-                .collect(),
-            tokens,
-            amounts_out,
+            start_token: token_ids[0],
+            hops: N as u8,
+            pool_ids,
+            token_ids,
+            outs,
         });
     }
 }
@@ -664,5 +687,9 @@ fn orient<const N: usize>(pools: &[u32; N], dirs: u8, reverse: bool) -> [(u32, b
 
 /// Highest profit first; ties by pool path, so the order is deterministic.
 fn rank(found: &mut [Opportunity]) {
-    found.sort_unstable_by(|a, b| b.profit.cmp(&a.profit).then_with(|| a.pools.cmp(&b.pools)));
+    found.sort_unstable_by(|a, b| {
+        b.profit
+            .cmp(&a.profit)
+            .then_with(|| a.pools().cmp(b.pools()))
+    });
 }

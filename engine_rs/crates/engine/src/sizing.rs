@@ -16,18 +16,19 @@
 //! range is enumerated, with integer-aware float bounds skipping almost every `z`: the global
 //! optimum, or the proof that nothing pays the minimum. Otherwise it starts at the closed-form
 //! optimum `x* = (sqrt(rho) - 1) / sigma`, trims it to the least input that buys the same
-//! output (the exact inverse of the chain), and walks whole output levels left and right: in a
-//! level of final output its first input is the best, so a few levels cover many inputs. It
-//! stops early when the profit is within 1 of the real maximum (nothing can beat it then).
+//! output (the exact inverse of the chain: in a level of final output its first input is the
+//! best), and climbs: while the first input of the next or the previous output level, or an
+//! input within NEAR of it, pays more, it moves there and trims again. It stops early when the profit is within 1 of the real maximum (nothing can beat it
+//! then).
 
 use crate::amm::{chain_min_in, chain_out, Hop, FEE_DENOMINATOR, MAX_RESERVE};
 
 /// Relative slack of every float rejection (f64 rounding here is below 1e-14).
 pub const SLACK: f64 = 1e-12;
-/// Output levels checked on each side of the reported input after the last improvement: no
-/// input inside them (at least this many inputs on each side) gives a strictly larger profit.
-pub const LEVELS: u32 = 2;
-/// Bound on the output levels walked on each side.
+/// No input within this distance of the reported one (nor in the output levels next to its
+/// own) gives a strictly larger profit. (The climb below is written for 2.)
+pub const NEAR: u128 = 2;
+/// Bound on the moves of the local search.
 pub const MAX_STEPS: u32 = 32;
 /// Candidate ranges at most this wide (at some hop boundary) are enumerated: global optimum.
 pub const EXHAUSTIVE: u128 = 512;
@@ -35,6 +36,35 @@ pub const EXHAUSTIVE: u128 = 512;
 pub const EXHAUSTIVE_COARSE: u128 = 16;
 /// Inputs below this are small enough for f64 bounds to resolve single units.
 const SHARP_BELOW: u128 = 1 << 40;
+
+/// `x as f64` (round to nearest), through the one-instruction 64-bit conversion when it fits:
+/// the 128-bit one is a library call, and the search converts often.
+#[inline(always)]
+pub(crate) fn float(x: u128) -> f64 {
+    match u64::try_from(x) {
+        Ok(small) => small as f64,
+        Err(_) => x as f64,
+    }
+}
+
+/// `p as f64` for a signed profit, as `float`.
+#[inline(always)]
+fn float_signed(p: i128) -> f64 {
+    match i64::try_from(p) {
+        Ok(small) => small as f64,
+        Err(_) => p as f64,
+    }
+}
+
+/// `v as u128` (saturating; NaN and negatives to 0), through the 64-bit conversion when it fits.
+#[inline(always)]
+fn whole(v: f64) -> u128 {
+    if v < 18_446_744_073_709_551_616.0 {
+        u128::from(v as u64)
+    } else {
+        v as u128
+    }
+}
 
 /// `1e6^n` as f64, for the screen.
 const GAMMA_SCALE: [f64; 5] = [1.0, 1e6, 1e12, 1e18, 1e24];
@@ -65,8 +95,8 @@ pub fn floats_of(hops: &[Hop]) -> [FloatHop; 4] {
     let mut out = [(0.0, 0.0, 0.0); 4];
     for (slot, hop) in out.iter_mut().zip(hops) {
         *slot = (
-            hop.reserve_in as f64,
-            hop.reserve_out as f64,
+            float(hop.reserve_in),
+            float(hop.reserve_out),
             f64::from(hop.gamma),
         );
     }
@@ -110,6 +140,22 @@ impl VirtualPool {
         }
         let root_minus_one = (rho - 1.0) / (rho.sqrt() + 1.0);
         root_minus_one * root_minus_one / sigma * (1.0 + SLACK)
+    }
+
+    /// Whether the real-valued maximum profit can reach `level`: `max_profit_upper() >= level`
+    /// without its divisions (the screen asks this of every candidate cycle).
+    #[inline(always)]
+    pub fn may_pay(self, level: f64) -> bool {
+        let (rho, sigma) = self.widened();
+        let pays = rho > 1.0;
+        let curved = sigma > 0.0;
+        if !(pays && curved) {
+            return pays; // (NaN reserves neither pay nor curve)
+        }
+        // (rho - 1) / (sqrt(rho) + 1) = sqrt(rho) - 1, without the cancellation near 1.
+        let gain = rho - 1.0;
+        let root = rho.sqrt() + 1.0;
+        gain * gain * (1.0 + SLACK) * (1.0 + SLACK) >= level * sigma * root * root
     }
 
     /// The real-valued optimal input `(sqrt(rho) - 1) / sigma`.
@@ -180,7 +226,7 @@ pub fn size_prepared(
 ) -> Option<Sized> {
     let min_profit = min_profit.max(1);
     let upper = pool.max_profit_upper();
-    if upper < min_profit as f64 {
+    if upper < float(min_profit) {
         return None;
     }
     let hi = max_input.min(MAX_RESERVE);
@@ -188,32 +234,30 @@ pub fn size_prepared(
         return None;
     }
     let floor = min_profit as i128 - 1;
-    // Dust first: a narrow range at some hop boundary is enumerated, mostly in floats, for the
-    // global optimum (or the proof that nothing pays the minimum).
-    if let Some(found) = enumerate_narrow(hops, floats, pool, hi, None, floor) {
-        return found.map(|(amount_in, amount_out)| Sized {
-            amount_in,
-            amount_out,
-        });
-    }
     let forward = |x: u128| chain_out(hops, x);
     let backward = |y: u128| chain_min_in(hops, y);
     // `as` saturates (and maps NaN to 0), so the clamp is all the range handling needed.
-    let mut best_x = (pool.optimal_input().floor() as u128).clamp(1, hi);
+    let mut best_x = whole(pool.optimal_input().floor()).clamp(1, hi);
     // Past a reserve's 2^112 bound the chain reverts: back off until it does not.
-    while forward(best_x).is_none() && best_x > 1 {
-        best_x /= 2;
-    }
-    let mut best_y = forward(best_x)?;
+    let mut best_y = loop {
+        match forward(best_x) {
+            Some(y) => break y,
+            None if best_x > 1 => best_x /= 2,
+            None => return None,
+        }
+    };
     // Trim to the start of the output level: the least input that still buys this output.
     // (The least input buying y0 = F(x0) buys exactly y0: it is at most x0.)
-    if best_y > 0 {
-        best_x = backward(best_y).unwrap_or(best_x).clamp(1, best_x);
-    }
+    let least = (best_y > 0)
+        .then(|| backward(best_y))
+        .flatten()
+        .filter(|&t| (1..=best_x).contains(&t));
+    let mut trimmed = least.is_some();
+    best_x = least.unwrap_or(best_x);
     let profit = |x: u128, y: u128| y as i128 - x as i128;
     let mut best_p = profit(best_x, best_y);
     // No integer input pays more than the real maximum: within 1 of it, we are done.
-    let certified = |p: i128| p as f64 + 1.0 > upper;
+    let certified = |p: i128| float_signed(p) + 1.0 > upper;
     if certified(best_p) {
         return (best_p >= min_profit as i128).then_some(Sized {
             amount_in: best_x,
@@ -223,37 +267,71 @@ pub fn size_prepared(
     if let Some(better) = enumerate_narrow(hops, floats, pool, hi, Some((best_x, best_y)), floor) {
         (best_x, best_y) = better.unwrap_or((best_x, best_y));
     } else {
-        // Walk output levels to the right, then to the left, until LEVELS levels in a row fail
-        // to beat the best. Inside a level, its first input is the best one.
-        let (mut y, mut misses, mut steps) = (best_y, 0, 0);
-        while misses < LEVELS && steps < MAX_STEPS {
-            steps += 1;
-            let Some(next) = y.checked_add(1).and_then(backward).filter(|&n| n <= hi) else {
-                break;
+        // Climb: the neighbours of a trimmed input are the first inputs of the next and the
+        // previous output levels (a level's first input is its best) and every input within
+        // NEAR of it. While one pays more, move to the best of them (trimmed) and look again.
+        // Each side costs two exact evaluations, and a third when its level is one input wide;
+        // after a move from one level's start to the next, the side it came from is known.
+        let mut came_from: Option<bool> = None; // Some(true): moved right, from a level start
+        for _ in 0..MAX_STEPS {
+            // (input, output, is the first input of its level)
+            let mut next: Option<(u128, u128, bool)> = None;
+            let mut next_p = best_p;
+            let mut consider = |x: u128, y: u128, first: bool| {
+                if x <= hi && profit(x, y) > next_p {
+                    (next, next_p) = (Some((x, y, first)), profit(x, y));
+                }
             };
-            let Some(next_y) = forward(next) else { break };
-            y = next_y;
-            if profit(next, y) > best_p {
-                (best_x, best_y, best_p, misses) = (next, y, profit(next, y), 0);
-            } else {
-                misses += 1;
+            // The next level's first input n: every input in (best_x, n) buys best_y.
+            let right = came_from != Some(false);
+            if let Some(n) = right
+                .then(|| best_y.checked_add(1).and_then(backward))
+                .flatten()
+            {
+                if n <= hi {
+                    if let Some(yn) = forward(n) {
+                        consider(n, yn, true);
+                        if n == best_x + 1 && n < hi {
+                            if let Some(y2) = forward(n + 1) {
+                                consider(n + 1, y2, y2 > yn);
+                            }
+                        }
+                    }
+                }
             }
-        }
-        let (mut x, mut misses, mut steps) = (best_x, 0, 0);
-        while misses < LEVELS && x > 1 && steps < MAX_STEPS {
-            steps += 1;
-            let Some(prev_y) = forward(x - 1) else { break };
-            let prev = if prev_y == 0 {
-                x - 1
+            // The previous level's first input p: every input in (p, best_x) buys less.
+            if best_x > 1 && came_from != Some(true) {
+                let x1 = best_x - 1;
+                if let Some(y1) = forward(x1) {
+                    if !trimmed {
+                        consider(x1, y1, false);
+                    }
+                    let p = if y1 == 0 {
+                        Some(1)
+                    } else {
+                        backward(y1).filter(|&t| (1..=x1).contains(&t))
+                    };
+                    if let Some(p) = p {
+                        consider(p, y1, y1 > 0);
+                        if p == x1 && x1 > 1 {
+                            if let Some(y2) = forward(x1 - 1) {
+                                consider(x1 - 1, y2, false);
+                            }
+                        }
+                    }
+                }
+            }
+            let Some((x, y, first)) = next else { break };
+            came_from = (first && trimmed).then_some(x > best_x);
+            let least = if first {
+                Some(x)
             } else {
-                backward(prev_y).unwrap_or(x - 1).max(1)
+                backward(y).filter(|&t| (1..=x).contains(&t))
             };
-            x = prev;
-            if profit(prev, prev_y) > best_p {
-                (best_x, best_y, best_p, misses) = (prev, prev_y, profit(prev, prev_y), 0);
-            } else {
-                misses += 1;
-            }
+            trimmed = least.is_some();
+            best_x = least.unwrap_or(x);
+            best_y = y;
+            best_p = profit(best_x, best_y);
         }
     }
     let best_p = profit(best_x, best_y);
@@ -279,20 +357,20 @@ fn enumerate_narrow(
     let best_p = best.map_or(i128::MIN, |(x, y)| y as i128 - x as i128);
     let level = best_p.max(floor).max(0);
     // (Rounded down, so that a large level never narrows the interval.)
-    let Some((lo, up)) = pool.beating(level as f64 * (1.0 - SLACK)) else {
+    let Some((lo, up)) = pool.beating(float_signed(level) * (1.0 - SLACK)) else {
         return Some(best); // no input can beat the level
     };
-    let lo = (lo.max(1.0) as u128).clamp(1, hi);
-    let up = (up.max(1.0) as u128).clamp(1, hi);
+    let lo = whole(lo.max(1.0)).clamp(1, hi);
+    let up = whole(up.max(1.0)).clamp(1, hi);
     // Bounds on the amounts at each boundary for the interval's ends (boundary 0 is the input
     // itself), from integer-aware float chains: cheap, and never narrower than the truth.
-    let float = FloatHops::new(floats);
-    let (mut z_lo, mut z_up) = (lo as f64, up as f64);
+    let bounds = FloatHops::new(floats);
+    let (mut z_lo, mut z_up) = (float(lo), float(up));
     let mut narrowest = (0usize, lo, up);
     for k in 0..hops.len() {
-        z_lo = float.hop_output(k, z_lo, 1.0 - SLACK).max(0.0);
-        z_up = float.hop_output(k, z_up, 1.0 + SLACK);
-        let (a, b) = (z_lo as u128, (z_up as u128).saturating_add(1));
+        z_lo = bounds.hop_output(k, z_lo, 1.0 - SLACK).max(0.0);
+        z_up = bounds.hop_output(k, z_up, 1.0 + SLACK);
+        let (a, b) = (whole(z_lo), whole(z_up).saturating_add(1));
         if b - a < narrowest.2 - narrowest.1 {
             narrowest = (k + 1, a, b);
         }
@@ -312,7 +390,7 @@ fn enumerate_narrow(
         let Some(least_in) = head_f.least_input(z) else {
             continue;
         };
-        if tail_f.most_output(z) - least_in <= found_p as f64 {
+        if tail_f.most_output(z) - least_in <= float_signed(found_p) {
             continue;
         }
         let Some(x) = chain_min_in(head, z).filter(|&x| (1..=hi).contains(&x)) else {
@@ -363,7 +441,7 @@ impl FloatHops {
     /// An upper bound on the integer output of the hops for input `z`.
     #[inline]
     fn most_output(&self, z: u128) -> f64 {
-        let mut v = z as f64 * (1.0 + SLACK);
+        let mut v = float(z) * (1.0 + SLACK);
         for &(a, g, b) in &self.hops[..self.len] {
             let with_fee = g * v;
             v = (with_fee * b / (a + with_fee) * (1.0 + SLACK)).floor();
@@ -375,7 +453,7 @@ impl FloatHops {
     /// input can.
     #[inline]
     fn least_input(&self, z: u128) -> Option<f64> {
-        let mut v = z as f64 * (1.0 - SLACK);
+        let mut v = float(z) * (1.0 - SLACK);
         for &(a, g, b) in self.hops[..self.len].iter().rev() {
             if v >= b {
                 return None;

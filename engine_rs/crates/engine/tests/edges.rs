@@ -153,8 +153,8 @@ fn test_extreme_reserves_and_fees_do_not_overflow() {
     .unwrap();
     for o in e.scan_all() {
         assert_eq!(
-            e.quote(&o.pools, o.start_token, o.amount_in).unwrap(),
-            o.amounts_out
+            e.quote(o.pools(), o.start_token, o.amount_in).unwrap(),
+            o.amounts_out()
         );
     }
     // A full pool cannot take more: the chain would revert, so the engine refuses too.

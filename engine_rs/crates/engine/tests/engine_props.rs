@@ -99,20 +99,20 @@ fn brute_cycles(pools: &[PoolState], len: usize) -> BTreeSet<Vec<(u64, bool)>> {
 }
 
 fn check_opportunity(e: &Engine, o: &Opportunity, by_id: &HashMap<u64, PoolState>) {
-    let outs = e.quote(&o.pools, o.start_token, o.amount_in).unwrap();
-    assert_eq!(outs, o.amounts_out);
+    let outs = e.quote(o.pools(), o.start_token, o.amount_in).unwrap();
+    assert_eq!(outs, o.amounts_out());
     assert_eq!(*outs.last().unwrap() - o.amount_in, o.profit);
     assert!(o.profit >= 1);
-    assert_eq!(o.tokens.len(), o.pools.len() + 1);
-    assert_eq!(o.tokens[0], o.start_token);
-    assert_eq!(*o.tokens.last().unwrap(), o.start_token);
-    let touches_hub = o.tokens.contains(&HUB);
+    assert_eq!(o.tokens().len(), o.pools().len() + 1);
+    assert_eq!(o.tokens()[0], o.start_token);
+    assert_eq!(*o.tokens().last().unwrap(), o.start_token);
+    let touches_hub = o.tokens().contains(&HUB);
     if touches_hub {
         assert_eq!(o.start_token, HUB, "a cycle through the hub starts there");
     }
-    for (i, id) in o.pools.iter().enumerate() {
+    for (i, id) in o.pools().iter().enumerate() {
         let p = &by_id[id];
-        let pair = [o.tokens[i], o.tokens[i + 1]];
+        let pair = [o.tokens()[i], o.tokens()[i + 1]];
         assert!(pair == [p.token0, p.token1] || pair == [p.token1, p.token0]);
     }
 }
@@ -174,7 +174,7 @@ proptest! {
         let full: Vec<Opportunity> = e
             .scan_all()
             .into_iter()
-            .filter(|o| o.pools.iter().any(|p| ids.contains(p)))
+            .filter(|o| o.pools().iter().any(|p| ids.contains(p)))
             .collect();
         prop_assert_eq!(updated, full);
     }

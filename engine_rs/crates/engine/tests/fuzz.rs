@@ -85,7 +85,7 @@ proptest! {
                 Op::Update(a, b, c) => {
                     if let Ok(found) = e.update_reserves(&a, &b, &c) {
                         for o in found {
-                            prop_assert_eq!(e.quote(&o.pools, o.start_token, o.amount_in).unwrap(), o.amounts_out);
+                            prop_assert_eq!(e.quote(o.pools(), o.start_token, o.amount_in).unwrap(), o.amounts_out());
                         }
                     }
                 }
@@ -94,7 +94,7 @@ proptest! {
                 Op::Limits(t, m, p) => { let _ = e.set_token_limits(t, m, p); }
                 Op::Scan => {
                     for o in e.scan_all() {
-                        prop_assert_eq!(e.quote(&o.pools, o.start_token, o.amount_in).unwrap(), o.amounts_out);
+                        prop_assert_eq!(e.quote(o.pools(), o.start_token, o.amount_in).unwrap(), o.amounts_out());
                         prop_assert!(o.profit >= 1);
                     }
                 }
