@@ -37,6 +37,71 @@ def _prepare_database() -> None:
     os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{BENCH_DB}"
 
 
+class NodeEvents:
+    """Push notifications from the node over WebSocket (no polling, so measuring does not slow
+    down what it measures): when each block's header and each pending transaction's hash
+    reached this process. A transaction's arrival is the moment the node had accepted it."""
+
+    def __init__(self, ws_url: str) -> None:
+        import json
+        import threading
+
+        from websockets.sync.client import connect
+
+        self._json = json
+        self.heads: dict[int, float] = {}
+        self.pending: dict[str, float] = {}
+        self._changed = threading.Condition()
+        self._ws = connect(ws_url, max_size=None)
+        subscriptions = {}
+        for index, kind in enumerate(("newHeads", "newPendingTransactions")):
+            self._ws.send(
+                json.dumps(
+                    {"jsonrpc": "2.0", "id": index, "method": "eth_subscribe", "params": [kind]}
+                )
+            )
+            subscriptions[json.loads(self._ws.recv())["result"]] = kind
+        self._kinds = subscriptions
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for message in self._ws:
+                now = time.perf_counter()
+                params = self._json.loads(message).get("params") or {}
+                kind = self._kinds.get(params.get("subscription"))
+                result = params.get("result")
+                with self._changed:
+                    if kind == "newHeads":
+                        self.heads[int(result["number"], 16)] = now
+                    elif kind == "newPendingTransactions":
+                        self.pending[str(result).lower()] = now
+                    self._changed.notify_all()
+        except Exception:  # the connection closes when the benchmark ends
+            return
+
+    def head_after(self, number: int, timeout: float = 30.0) -> tuple[int, float]:
+        """The first block above `number` and when its header arrived."""
+        with self._changed:
+            found = self._changed.wait_for(
+                lambda: any(n > number for n in self.heads), timeout=timeout
+            )
+            if not found:
+                raise TimeoutError(f"no block after {number} within {timeout} s")
+            first = min(n for n in self.heads if n > number)
+            return first, self.heads[first]
+
+    def arrival(self, tx_hash: str, timeout: float = 5.0) -> float | None:
+        with self._changed:
+            key = tx_hash.lower()
+            self._changed.wait_for(lambda: key in self.pending, timeout=timeout)
+            return self.pending.get(key)
+
+    def close(self) -> None:
+        self._ws.close()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
@@ -97,6 +162,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     anvil = Anvil(log_path=None).start()
     workers: list[subprocess.Popen[bytes]] = []
     watcher = None
+    events: NodeEvents | None = None
     try:
         w3 = Web3(Web3.HTTPProvider(anvil.url))
         print("deploying the local market ...", flush=True)
@@ -161,12 +227,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
                     }
                 )
 
-        def wait_block(after: int) -> tuple[int, float]:
-            while True:
-                number = client.block_number()
-                if number > after:
-                    return number, time.perf_counter()
-                time.sleep(0.002)
+        events = NodeEvents(anvil.url.replace("http://", "ws://"))
+        assert events is not None
 
         anvil.rpc("evm_setIntervalMining", args.block_time)
 
@@ -185,7 +247,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
         head = client.block_number()
         for i in range(args.mispricings):
             inject()
-            block, t0 = wait_block(head)
+            block, t0 = events.head_after(head)
             logs = client.get_logs(
                 address=None, topics=[abi.SYNC], from_block=block, to_block=block
             )
@@ -228,15 +290,16 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
                     }
                 )
                 client.send_raw_transaction(signed.raw)
-                sent_at = time.perf_counter()
                 nonce += 1
                 sent = signed.hash
-            head, _ = wait_block(block)
+            head, _ = events.head_after(block)
             if sent:
                 receipt = w3.eth.wait_for_transaction_receipt(
                     HexStr(sent), timeout=30, poll_latency=0.05
                 )
-                bare.append(Sample((sent_at - t0) * 1000, int(receipt["blockNumber"]) == block + 1))
+                t1 = events.arrival(sent)
+                assert t1 is not None, f"the node never announced {sent}"
+                bare.append(Sample((t1 - t0) * 1000, int(receipt["blockNumber"]) == block + 1))
                 # The executed cycle moved its pools: keep the bare engine current.
                 for p in hops:
                     now = abi.decode_reserves(client.call_batch([(p.address, abi.GET_RESERVES)])[0])
@@ -286,8 +349,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
                 "watch_blocks",
                 "--chain-id",
                 "31337",
-                "--interval",
-                "0.005",
+                "--ws-url",
+                anvil.url.replace("http://", "ws://"),
             ],
             cwd=ROOT,
             env=env,
@@ -299,30 +362,23 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
         print(f"pipeline: {args.mispricings} mispricings ...", flush=True)
         head = client.block_number()
         for i in range(args.mispricings):
-            seen = client.transaction_count(signer.address, "pending")
             inject()
-            block, t0 = wait_block(head)
-            # Our transaction for this mispricing reaches the node when the signer's pending
-            # nonce moves; the trade behind that nonce must be for an opportunity of this
-            # block (the bot may also take residual cycles after its own trades). One light
-            # RPC per poll, so that measuring does not slow down what it measures.
-            t1: float | None = None
+            block, t0 = events.head_after(head)
+            # Our transaction for this mispricing should be in the next block; it reached the
+            # node when the node announced its hash. Nothing polls meanwhile.
+            head, _ = events.head_after(block)
             trade = None
-            deadline = time.perf_counter() + 3 * args.block_time
-            while time.perf_counter() < deadline and t1 is None:
-                pending = client.transaction_count(signer.address, "pending")
-                if pending > seen:
-                    arrived = time.perf_counter()
-                    for nonce_sent in range(seen, pending):
-                        candidate = Trade.objects.filter(
-                            account=signer.address, nonce=nonce_sent
-                        ).first()
-                        if candidate and candidate.opportunity.block_number == block:
-                            trade, t1 = candidate, arrived
-                    seen = pending
-                time.sleep(0.003)
-            head, _ = wait_block(block)
-            if t1 is None or trade is None or not trade.tx_hash:
+            settle = time.perf_counter() + 2 * args.block_time
+            while trade is None and time.perf_counter() < settle:
+                trade = (
+                    Trade.objects.filter(opportunity__chain=chain, opportunity__block_number=block)
+                    .exclude(tx_hash=None)
+                    .order_by("nonce")
+                    .first()
+                )
+                if trade is None:
+                    time.sleep(0.05)
+            if trade is None or not trade.tx_hash:
                 # No opportunity at all in that block means the move did not pay for its gas:
                 # the product rightly left it (the bare path prices no gas and trades it).
                 if Opportunity.objects.filter(block_number=block).exists():
@@ -330,16 +386,21 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
                 else:
                     below_gas += 1
                 continue
+            first_hash = (trade.tx_hashes or [trade.tx_hash])[0]
+            t1 = events.arrival(first_hash)
             mined = w3.eth.wait_for_transaction_receipt(
                 HexStr(trade.tx_hash), timeout=30, poll_latency=0.05
             )
+            if t1 is None:
+                missed += 1
+                continue
             product.append(Sample((t1 - t0) * 1000, int(mined["blockNumber"]) == block + 1))
             if os.environ.get("BENCH_DEBUG"):
                 print(
                     f"\n block {block} trade {trade.pk} mined {mined['blockNumber']} "
                     f"{(t1 - t0) * 1000:.1f} ms"
                 )
-            head, _ = wait_block(head)
+            head, _ = events.head_after(head)
             print(f"  {i + 1}/{args.mispricings}", end="\r", flush=True)
         print()
     finally:
@@ -347,6 +408,8 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
+        if events is not None:
+            events.close()
         anvil.stop()
 
     def row(name: str, samples: list[Sample], total: int) -> tuple[float, float]:

@@ -86,7 +86,7 @@ start worker-sync "$PY/celery" -A config worker -Q sync -c 1 -n sync@%h --loglev
 start worker-scan "$PY/celery" -A config worker -Q scan -c 1 -n scan@%h --loglevel INFO
 start worker-execute "$PY/celery" -A config worker -Q execute,default -c 1 -n execute@%h --loglevel INFO
 start beat "$PY/celery" -A config beat --loglevel INFO -s "$RUN_DIR/celerybeat-schedule"
-start watcher "$PY/python" manage.py watch_blocks --chain-id 31337
+start watcher "$PY/python" manage.py watch_blocks --chain-id 31337 --ws-url "${RPC/http:/ws:}"
 start market "$PY/python" manage.py market_maker --rpc-url "$RPC" --market "$RUN_DIR/market.json" --interval 1.5
 
 if ! wait_for 60 curl -sf "http://127.0.0.1:$PORT/readyz"; then

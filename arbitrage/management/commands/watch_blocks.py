@@ -1,8 +1,15 @@
-"""The event-driven path: each new block triggers sync, which triggers scan, then execute."""
+"""The event-driven path: each new block triggers sync, which triggers scan, then execute.
+
+With `--ws-url` the node pushes every new head over WebSocket (`eth_subscribe newHeads`): no
+polling, and a block is seen the moment the node has it. Without it, or while the WebSocket is
+down, the head is polled over HTTP every `--interval` seconds.
+"""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,12 +19,43 @@ from arbitrage.chain.registry import client_for_chain
 from arbitrage.models import Chain
 from arbitrage.tasks import execute_confirm, sync_chain
 
+# How long a lost WebSocket falls back to polling before it is tried again.
+WS_RETRY_SECONDS = 5.0
+
+
+def ws_heads(url: str, timeout: float = 10.0) -> Iterator[int]:
+    """Block numbers as the node announces them; ends when the connection drops."""
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    try:
+        with connect(url, open_timeout=timeout, max_size=None) as ws:
+            ws.send(
+                json.dumps(
+                    {"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}
+                )
+            )
+            reply = json.loads(ws.recv(timeout=timeout))
+            if "result" not in reply:
+                raise ChainRpcError("eth_subscribe", reply.get("error", reply))
+            for message in ws:
+                result = (json.loads(message).get("params") or {}).get("result") or {}
+                if "number" in result:
+                    yield int(result["number"], 16)
+    except (OSError, TimeoutError, WebSocketException) as exc:
+        raise ChainRpcError("eth_subscribe", exc) from exc
+
 
 class Command(BaseCommand):
     help = "Watch a chain's head and queue a sync (then scan and execute) for every new block."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--chain-id", type=int, required=True)
+        parser.add_argument(
+            "--ws-url",
+            default="",
+            help="the node's WebSocket endpoint: new heads are pushed instead of polled",
+        )
         parser.add_argument("--interval", type=float, default=0.2, help="poll interval, seconds")
         parser.add_argument(
             "--max-blocks", type=int, default=0, help="stop after N blocks (0: never)"
@@ -27,20 +65,46 @@ class Command(BaseCommand):
         chain = Chain.objects.filter(chain_id=options["chain_id"]).first()
         if chain is None:
             raise CommandError(f"unknown chain {options['chain_id']}")
-        client = client_for_chain(chain)
-        last = -1
-        seen = 0
-        self.stdout.write(f"watching chain {chain.chain_id} at {client.url}")
-        while options["max_blocks"] == 0 or seen < options["max_blocks"]:
+        self.chain = chain
+        self.client = client_for_chain(chain)
+        self.last = -1
+        self.seen = 0
+        self.max_blocks = options["max_blocks"]
+        ws_url = options["ws_url"]
+        self.stdout.write(
+            f"watching chain {chain.chain_id} at {ws_url or self.client.url}"
+            f" ({'pushed' if ws_url else 'polled'})"
+        )
+        while not self.done():
+            if ws_url:
+                try:
+                    for head in ws_heads(ws_url):
+                        self.on_head(head)
+                        if self.done():
+                            return
+                except ChainRpcError as exc:
+                    self.stderr.write(f"new heads unavailable: {exc.message}; polling meanwhile")
+                self.poll(options["interval"], until=time.monotonic() + WS_RETRY_SECONDS)
+            else:
+                self.poll(options["interval"], until=None)
+
+    def done(self) -> bool:
+        return self.max_blocks != 0 and self.seen >= self.max_blocks
+
+    def poll(self, interval: float, until: float | None) -> None:
+        while not self.done() and (until is None or time.monotonic() < until):
             try:
-                head = client.block_number()
+                self.on_head(self.client.block_number())
             except ChainRpcError as exc:
                 self.stderr.write(f"head unavailable: {exc.message}; retrying")
-                time.sleep(max(1.0, options["interval"]))
+                time.sleep(max(1.0, interval))
                 continue
-            if head != last:
-                sync_chain.apply_async(args=(chain.chain_id,), queue="sync")
-                execute_confirm.apply_async(args=(chain.chain_id,), queue="execute")
-                last = head
-                seen += 1
-            time.sleep(options["interval"])
+            time.sleep(interval)
+
+    def on_head(self, head: int) -> None:
+        if head == self.last:
+            return
+        sync_chain.apply_async(args=(self.chain.chain_id,), queue="sync")
+        execute_confirm.apply_async(args=(self.chain.chain_id,), queue="execute")
+        self.last = head
+        self.seen += 1
