@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,7 +72,7 @@ class NodeEvents:
                 now = time.perf_counter()
                 params = self._json.loads(message).get("params") or {}
                 kind = self._kinds.get(params.get("subscription"))
-                result = params.get("result")
+                result: Any = params.get("result")
                 with self._changed:
                     if kind == "newHeads":
                         self.heads[int(result["number"], 16)] = now

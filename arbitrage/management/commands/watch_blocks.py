@@ -69,7 +69,7 @@ class Command(BaseCommand):
         self.client = client_for_chain(chain)
         self.last = -1
         self.seen = 0
-        self.max_blocks = options["max_blocks"]
+        self.max_blocks: int = options["max_blocks"]
         ws_url = options["ws_url"]
         self.stdout.write(
             f"watching chain {chain.chain_id} at {ws_url or self.client.url}"
