@@ -194,7 +194,8 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
-@transaction.atomic
+# No savepoint: a failed audit write must fail the caller's whole transaction anyway.
+@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     action: AuditAction,

@@ -28,11 +28,7 @@ def sync_chain(chain_id: int) -> dict[str, object]:
     result = pipeline.pipeline_sync(chain)
     if result.changed_pool_ids:
         scan_chain.apply_async(
-            args=(
-                chain_id,
-                result.changed_pool_ids,
-                result.head,
-            ),
+            args=(chain_id, result.changed_pool_ids, result.head, result.base_fee_per_gas),
             queue="scan",
         )
     return {"head": result.head, "changed": len(result.changed_pool_ids)}
@@ -46,9 +42,7 @@ def scan_chain(
     if chain is None:
         return {"skipped": "unknown or inactive chain"}
     found = pipeline.pipeline_scan(chain, pool_ids, block_number, base_fee)
-    if found:
-        pipeline.pipeline_confirm_if_pending(chain)
-    trade_ids = pipeline.approve(pipeline.choose_for_execution(chain, found))
+    trade_ids = pipeline.approve(pipeline.choose_for_execution(chain, found, settle=True))
     for trade_id in trade_ids:
         execute_trade.apply_async(args=(trade_id,), queue="execute")
     return {"opportunities": len(found), "trades": trade_ids}

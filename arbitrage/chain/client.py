@@ -7,10 +7,13 @@ naming the method, so callers handle one error type.
 from __future__ import annotations
 
 import logging
+import os
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import requests
 from eth_typing import HexStr
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
@@ -59,14 +62,40 @@ class BlockHeader:
     base_fee_per_gas: int
 
 
+def _header(raw: dict[str, Any]) -> BlockHeader:
+    return BlockHeader(
+        number=int(raw["number"], 16),
+        hash=raw["hash"],
+        parent_hash=raw["parentHash"],
+        timestamp=int(raw["timestamp"], 16),
+        base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
+    )
+
+
 def _hex(value: Any) -> str:
     return "0x" + bytes(HexBytes(value)).hex()
+
+
+def _session() -> requests.Session:
+    """A keep-alive HTTP session. `requests` re-reads the environment on every request (a scan
+    of os.environ for proxies, about a fifth of a millisecond per call to a local node); when no
+    proxy (nor netrc) is configured, the session is told not to look, and a CA bundle named in
+    the environment is set on it once instead."""
+    session = requests.Session()
+    session.trust_env = bool(urllib.request.getproxies()) or "NETRC" in os.environ
+    if not session.trust_env:
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
+    return session
 
 
 class ChainClient:
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
-        self.provider = Web3.HTTPProvider(url, request_kwargs={"timeout": timeout})
+        self.provider = Web3.HTTPProvider(
+            url, request_kwargs={"timeout": timeout}, session=_session()
+        )
         self.w3 = Web3(self.provider)
 
     # -- plain requests -------------------------------------------------------------------
@@ -95,13 +124,7 @@ class ChainClient:
         raw = self._request("eth_getBlockByNumber", [tag, False])
         if raw is None:
             raise ChainRpcError("eth_getBlockByNumber", f"block {number} not found")
-        return BlockHeader(
-            number=int(raw["number"], 16),
-            hash=raw["hash"],
-            parent_hash=raw["parentHash"],
-            timestamp=int(raw["timestamp"], 16),
-            base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
-        )
+        return _header(raw)
 
     def transaction_count(self, address: str, block: str = "pending") -> int:
         return int(self._request("eth_getTransactionCount", [address, block]), 16)
@@ -187,6 +210,36 @@ class ChainClient:
                 results.append(bytes(HexBytes(response["result"])))
         return results
 
+    def head_tip_and_nonce(self, address: str | None) -> tuple[BlockHeader, int, int | None]:
+        """The head's header, the suggested priority fee and `address`'s pending transaction
+        count, in one HTTP request: what an execution reads from the node before signing."""
+        requests: list[tuple[RPCEndpoint, list[Any]]] = [
+            (RPCEndpoint("eth_getBlockByNumber"), ["latest", False]),
+            (RPCEndpoint("eth_maxPriorityFeePerGas"), []),
+        ]
+        if address is not None:
+            requests.append((RPCEndpoint("eth_getTransactionCount"), [address, "pending"]))
+        try:
+            responses = self.provider.make_batch_request(requests)
+        except (OSError, Web3Exception, ValueError) as exc:
+            raise ChainRpcError("head, tip and nonce (batch)", exc) from exc
+        if not isinstance(responses, list):
+            raise ChainRpcError("head, tip and nonce (batch)", responses.get("error", responses))
+        raw_head = responses[0].get("result")
+        if not raw_head:
+            raise ChainRpcError("eth_getBlockByNumber", responses[0].get("error", "no block"))
+        head = _header(raw_head)
+        # A node without eth_maxPriorityFeePerGas gets the customary 1 gwei.
+        tip_hex = responses[1].get("result")
+        tip = int(tip_hex, 16) if tip_hex else 1_000_000_000
+        nonce: int | None = None
+        if address is not None:
+            count = responses[2].get("result")
+            if count is None:
+                raise ChainRpcError("eth_getTransactionCount", responses[2].get("error"))
+            nonce = int(count, 16)
+        return head, tip, nonce
+
     def blocks(self, numbers: Sequence[int]) -> dict[int, BlockHeader]:
         """Headers of many blocks in one HTTP request."""
         if not numbers:
@@ -216,13 +269,7 @@ class ChainClient:
                 if latest and index == 0:
                     raise ChainRpcError("eth_getBlockByNumber", "no latest block")
                 continue
-            header = BlockHeader(
-                number=int(raw["number"], 16),
-                hash=raw["hash"],
-                parent_hash=raw["parentHash"],
-                timestamp=int(raw["timestamp"], 16),
-                base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
-            )
+            header = _header(raw)
             if latest and index == 0:
                 headers[-1] = header  # the head, keyed apart so a listed number cannot clash
             else:

@@ -16,11 +16,18 @@ from arbitrage.models import AccountNonce, Chain, Trade
 IN_FLIGHT = (Trade.State.SIGNED, Trade.State.SUBMITTED)
 
 
-@transaction.atomic
-def nonce_reserve(*, chain: Chain, address: str, client: ChainClient) -> int:
-    row, _ = AccountNonce.objects.get_or_create(chain=chain, address=address)
-    row = AccountNonce.objects.select_for_update().get(pk=row.pk)
-    pending = client.transaction_count(address, "pending")
+@transaction.atomic(savepoint=False)
+def nonce_reserve(
+    *, chain: Chain, address: str, client: ChainClient, pending: int | None = None
+) -> int:
+    """The next nonce for `address`; `pending` is the node's pending count when the caller
+    has just read it (in a batch with other reads), else it is read here."""
+    row = AccountNonce.objects.select_for_update().filter(chain=chain, address=address).first()
+    if row is None:
+        AccountNonce.objects.get_or_create(chain=chain, address=address)
+        row = AccountNonce.objects.select_for_update().get(chain=chain, address=address)
+    if pending is None:
+        pending = client.transaction_count(address, "pending")
     highest = Trade.objects.filter(
         opportunity__chain=chain, account=address, state__in=IN_FLIGHT
     ).aggregate(highest=Max("nonce"))["highest"]

@@ -18,6 +18,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from eth_utils.address import to_checksum_address
 
@@ -60,11 +61,15 @@ class ExecutionContext:
 
 
 def _threshold(opportunity: Opportunity) -> Threshold | None:
+    """The start token's threshold, else the chain's default one (in one query)."""
     return (
-        Threshold.objects.filter(chain=opportunity.chain, start_token=opportunity.start_token)
+        Threshold.objects.filter(
+            Q(start_token=opportunity.start_token_id) | Q(start_token__isnull=True),
+            chain=opportunity.chain_id,
+        )
         .select_related("chain")
+        .order_by(F("start_token").asc(nulls_last=True))
         .first()
-        or Threshold.objects.filter(chain=opportunity.chain, start_token__isnull=True).first()
     )
 
 
@@ -178,53 +183,55 @@ def risk_refusal(
     return None
 
 
-def _simulate(ctx: ExecutionContext, trade_id: int) -> bool:
-    with transaction.atomic():
-        trade = _locked(trade_id, Trade.State.APPROVED)
-        if trade is None:
-            return False
-        opportunity = trade.opportunity
-        chain = opportunity.chain
-        control = control_for(chain=chain)
-        if control.execution_paused:
-            _finish(trade, Trade.State.REJECTED, f"kill switch: {control.reason or 'paused'}")
-            return False
-        if not chain.executor_address:
-            _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
-            return False
-        head = ctx.client.block("latest")
-        tip = ctx.client.max_priority_fee()
-        threshold = _threshold(opportunity)
-        refusal = risk_refusal(trade, control, head.base_fee_per_gas, tip, threshold)
-        if refusal:
-            _finish(trade, Trade.State.REJECTED, refusal)
-            return False
-        call = cycle_call(
-            opportunity, deadline_block=head.number + DEADLINE_BLOCKS, threshold=threshold
-        )
-        data = execute_calldata(call)
-        tx = {"from": _sender(ctx, chain), "to": chain.executor_address, "data": data}
-        try:
-            profit = decode_profit(ctx.client.call(tx, "latest"))
-        except CallRevertedError as exc:
-            _finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(exc.data)}")
-            return False
-        trade.simulated_profit = profit
-        trade.deadline_block = call.deadline_block
-        trade.calldata = data
-        trade.max_fee_per_gas = 2 * head.base_fee_per_gas + tip
-        trade.max_priority_fee_per_gas = tip
-        trade.gas_limit = gas_limit_for(len(opportunity.pool_path))
-        trade.simulated_at = timezone.now()
-        trade.state = Trade.State.SIMULATED
-        trade.mode = ctx.mode
-        if ctx.mode != Trade.Mode.LIVE:
-            trade.error = f"dry run: would have sent, simulated profit {profit}"
-            trade.finished_at = timezone.now()
+def _simulate(
+    ctx: ExecutionContext, trade: Trade, control: ExecutionControl
+) -> tuple[bool, int | None]:
+    """approved -> simulated (or rejected), on a trade locked by the caller. Reads the head,
+    the tip and our pending nonce in one request; returns whether to go on to signing, and
+    the node's pending count for the nonce manager."""
+    opportunity = trade.opportunity
+    chain = opportunity.chain
+    if control.execution_paused:
+        _finish(trade, Trade.State.REJECTED, f"kill switch: {control.reason or 'paused'}")
+        return False, None
+    if not chain.executor_address:
+        _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
+        return False, None
+    address = ctx.signer.address if ctx.signer is not None else None
+    head, tip, pending = ctx.client.head_tip_and_nonce(
+        address if ctx.mode == Trade.Mode.LIVE else None
+    )
+    threshold = _threshold(opportunity)
+    refusal = risk_refusal(trade, control, head.base_fee_per_gas, tip, threshold)
+    if refusal:
+        _finish(trade, Trade.State.REJECTED, refusal)
+        return False, None
+    call = cycle_call(
+        opportunity, deadline_block=head.number + DEADLINE_BLOCKS, threshold=threshold
+    )
+    data = execute_calldata(call)
+    tx = {"from": address or _sender(ctx, chain), "to": chain.executor_address, "data": data}
+    try:
+        profit = decode_profit(ctx.client.call(tx, "latest"))
+    except CallRevertedError as exc:
+        _finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(exc.data)}")
+        return False, None
+    trade.simulated_profit = profit
+    trade.deadline_block = call.deadline_block
+    trade.calldata = data
+    trade.max_fee_per_gas = 2 * head.base_fee_per_gas + tip
+    trade.max_priority_fee_per_gas = tip
+    trade.gas_limit = gas_limit_for(len(opportunity.pool_path))
+    trade.simulated_at = timezone.now()
+    trade.state = Trade.State.SIMULATED
+    trade.mode = ctx.mode
+    if ctx.mode != Trade.Mode.LIVE:
+        trade.error = f"dry run: would have sent, simulated profit {profit}"
+        trade.finished_at = timezone.now()
         trade.save()
-        if ctx.mode != Trade.Mode.LIVE:
-            _audit(trade, AuditAction.EXECUTION_TRADE_FINISHED, simulated_profit=profit)
-        return ctx.mode == Trade.Mode.LIVE
+        _audit(trade, AuditAction.EXECUTION_TRADE_FINISHED, simulated_profit=profit)
+        return False, None
+    return True, pending
 
 
 OWNER = "0x8da5cb5b"  # owner()
@@ -245,35 +252,69 @@ def _fees(ctx: ExecutionContext) -> tuple[int, int]:
     return 2 * head.base_fee_per_gas + tip, tip
 
 
-def _sign(ctx: ExecutionContext, trade_id: int) -> bool:
+def _sign(
+    ctx: ExecutionContext, trade: Trade, control: ExecutionControl, pending: int | None = None
+) -> bool:
+    """simulated -> signed, on a trade locked by the caller: a nonce from the manager, the
+    signed bytes and hash kept on the row before anything is sent."""
     if ctx.signer is None:
         raise RuntimeError("live execution needs a signer (ARBX_SIGNER_KEY)")
+    chain = trade.opportunity.chain
+    if control.execution_paused:
+        _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
+        return False
+    nonce = nonce_reserve(
+        chain=chain,
+        address=ctx.signer.address,
+        client=ctx.client,
+        pending=pending,
+    )
+    trade.account = ctx.signer.address
+    trade.nonce = nonce
+    _sign_into(
+        ctx.signer,
+        trade,
+        to=to_checksum_address(chain.executor_address),
+        data=trade.calldata,
+        gas=trade.gas_limit or 0,
+        max_fee=trade.max_fee_per_gas or 0,
+        tip=trade.max_priority_fee_per_gas or 0,
+    )
+    trade.signed_at = timezone.now()
+    trade.state = Trade.State.SIGNED
+    trade.save()
+    _audit(
+        trade,
+        AuditAction.EXECUTION_TRADE_SIGNED,
+        nonce=nonce,
+        account=trade.account,
+        simulated_profit=trade.simulated_profit,
+    )
+    return True
+
+
+def _prepare(ctx: ExecutionContext, trade_id: int) -> tuple[str, str] | None:
+    """Simulate and sign in one transaction under one row lock (each step still checks the
+    state it expects, so a second delivery, or a run after a crash, picks up where the first
+    stopped). When the trade is signed and ready to send: the bytes and hash signed now, or
+    ("", "") for a trade signed earlier (sent from the row); else None."""
     with transaction.atomic():
-        trade = _locked(trade_id, Trade.State.SIMULATED)
-        if trade is None:
-            return False
-        opportunity = trade.opportunity
-        chain = opportunity.chain
-        if control_for(chain=chain).execution_paused:
-            _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
-            return False
-        nonce = nonce_reserve(chain=chain, address=ctx.signer.address, client=ctx.client)
-        trade.account = ctx.signer.address
-        trade.nonce = nonce
-        _sign_into(
-            ctx.signer,
-            trade,
-            to=to_checksum_address(chain.executor_address),
-            data=trade.calldata,
-            gas=trade.gas_limit or 0,
-            max_fee=trade.max_fee_per_gas or 0,
-            tip=trade.max_priority_fee_per_gas or 0,
+        trade = (
+            Trade.objects.select_for_update()
+            .select_related("opportunity__chain", "opportunity__start_token")
+            .get(pk=trade_id)
         )
-        trade.signed_at = timezone.now()
-        trade.state = Trade.State.SIGNED
-        trade.save()
-        _audit(trade, AuditAction.EXECUTION_TRADE_SIGNED, nonce=nonce, account=trade.account)
-        return True
+        if trade.state not in (Trade.State.APPROVED, Trade.State.SIMULATED):
+            return ("", "") if trade.state == Trade.State.SIGNED else None
+        control = control_for(chain=trade.opportunity.chain)
+        pending = None
+        if trade.state == Trade.State.APPROVED:
+            go_on, pending = _simulate(ctx, trade, control)
+            if not go_on:
+                return None
+        if not _sign(ctx, trade, control, pending):
+            return None
+        return trade.signed_tx, trade.tx_hash or ""
 
 
 def _sign_into(
@@ -302,25 +343,41 @@ def _sign_into(
 
 
 def _broadcast(ctx: ExecutionContext, trade: Trade) -> None:
-    """Send the stored signed bytes; 'already known' means an earlier send got through."""
+    _broadcast_bytes(ctx, trade.signed_tx, trade.tx_hash or "")
+
+
+def _broadcast_bytes(ctx: ExecutionContext, signed_tx: str, tx_hash: str) -> None:
+    """Send signed bytes; 'already known' means an earlier send got through."""
     try:
-        ctx.client.send_raw_transaction(trade.signed_tx)
+        ctx.client.send_raw_transaction(signed_tx)
     except ChainRpcError as exc:
         text = str(exc).lower()
         if "already known" in text or "already imported" in text:
             return
-        if "nonce too low" in text and ctx.client.transaction(trade.tx_hash or "") is not None:
+        if "nonce too low" in text and ctx.client.transaction(tx_hash) is not None:
             return
         raise
 
 
-def _submit(ctx: ExecutionContext, trade_id: int) -> bool:
+def _submit(ctx: ExecutionContext, trade_id: int, fresh: tuple[str, str] | None = None) -> bool:
+    """signed -> submitted. `fresh` (signed bytes and hash just committed by `_prepare`) is
+    sent before the row is locked again, so nothing stands between signing and the node;
+    sending the same bytes twice is harmless (the node knows them)."""
+    send_error: ChainRpcError | None = None
+    if fresh is not None:
+        try:
+            _broadcast_bytes(ctx, *fresh)
+        except ChainRpcError as exc:
+            send_error = exc
     with transaction.atomic():
         trade = _locked(trade_id, Trade.State.SIGNED)
         if trade is None:
             return False
         try:
-            _broadcast(ctx, trade)
+            if fresh is None or fresh[1] != trade.tx_hash:
+                _broadcast(ctx, trade)
+            elif send_error is not None:
+                raise send_error
         except ChainRpcError as exc:
             if "nonce too low" in str(exc).lower():
                 _finish(trade, Trade.State.DROPPED, f"not sent: {exc.message}")
@@ -336,10 +393,9 @@ def _submit(ctx: ExecutionContext, trade_id: int) -> bool:
 
 def trade_execute(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     """Advance a trade as far as it can go now; safe twice, concurrently or after a crash."""
-    steps = (_simulate, _sign, _submit)
-    for step in steps:
-        if not step(ctx, trade_id):
-            break
+    signed = _prepare(ctx, trade_id)
+    if signed is not None:
+        _submit(ctx, trade_id, fresh=signed if signed[0] else None)
     return Trade.objects.get(pk=trade_id)
 
 

@@ -66,16 +66,30 @@ def pipeline_scan(
     return sorted(found, key=lambda o: o.net_profit, reverse=True)
 
 
-def choose_for_execution(chain: Chain, found: list[Opportunity]) -> list[Opportunity]:
-    """The best opportunities that share no pool, within the free in-flight slots."""
-    control = control_for(chain=chain)
-    if control.execution_paused:
-        return []
-    in_flight = list(
+def _in_flight_paths(chain: Chain) -> list[list[int]]:
+    return list(
         Trade.objects.filter(
             opportunity__chain=chain, state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED)
         ).values_list("opportunity__pool_path", flat=True)
     )
+
+
+def choose_for_execution(
+    chain: Chain, found: list[Opportunity], *, settle: bool = False
+) -> list[Opportunity]:
+    """The best opportunities that share no pool, within the free in-flight slots. With
+    `settle`, when our own unsettled trades hold some back (their pools, or all the slots), our
+    mined trades are settled first and the choice is made again."""
+    control = control_for(chain=chain)
+    if control.execution_paused:
+        return []
+    in_flight = _in_flight_paths(chain)
+    if settle and in_flight:
+        busy = {pool for path in in_flight for pool in path}
+        full = len(in_flight) >= control.max_trades_in_flight
+        if full or any(busy & set(o.pool_path) for o in found):
+            pipeline_confirm(chain)
+            in_flight = _in_flight_paths(chain)
     slots = max(0, control.max_trades_in_flight - len(in_flight))
     chosen: list[Opportunity] = []
     # A pool that an unconfirmed trade of ours will move is not priced right yet.
@@ -102,14 +116,6 @@ def approve(chosen: list[Opportunity]) -> list[int]:
 
 def pipeline_execute(chain: Chain, trade_id: int) -> Trade:
     return trade_execute(trade_id=trade_id, ctx=execution_context(chain))
-
-
-def pipeline_confirm_if_pending(chain: Chain) -> None:
-    """Settle our mined trades first, so that their slots and pools are free for this block."""
-    if Trade.objects.filter(
-        opportunity__chain=chain, state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED)
-    ).exists():
-        pipeline_confirm(chain)
 
 
 def pipeline_confirm(chain: Chain) -> int:

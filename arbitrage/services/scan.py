@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
@@ -30,6 +30,20 @@ class WarmEngine:
     engine: ArbitrageEngine
     pool_ids: set[int]
     weth_id: int | None
+    # token -> its pools with WETH, to price gas in that token without a query per scan
+    weth_pools: dict[int, set[int]] = field(default_factory=dict)
+
+    def add(self, pools: list[Pool]) -> None:
+        self.pool_ids.update(p.pk for p in pools)
+        for p in pools:
+            if self.weth_id is not None and self.weth_id in (p.token0_id, p.token1_id):
+                other = p.token1_id if p.token0_id == self.weth_id else p.token0_id
+                self.weth_pools.setdefault(other, set()).add(p.pk)
+
+    def remove(self, pool_ids: set[int]) -> None:
+        self.pool_ids -= pool_ids
+        for pools in self.weth_pools.values():
+            pools.difference_update(pool_ids)
 
 
 _engines: dict[int, WarmEngine] = {}
@@ -68,7 +82,8 @@ def engine_build(chain: Chain) -> WarmEngine:
     for threshold in thresholds.exclude(start_token__isnull=True):
         if threshold.max_input and threshold.start_token_id is not None:
             engine.set_token_limits(threshold.start_token_id, max_input=threshold.max_input)
-    warm = WarmEngine(engine=engine, pool_ids={p.pk for p in pools}, weth_id=weth_id)
+    warm = WarmEngine(engine=engine, pool_ids=set(), weth_id=weth_id)
+    warm.add(pools)
     logger.info("engine for chain %s built: %s pools", chain.chain_id, len(pools))
     return warm
 
@@ -102,11 +117,7 @@ def _gas_in_start_token(warm: WarmEngine, start_token: int, gas_cost_wei: int) -
     if start_token == warm.weth_id:
         return gas_cost_wei
     best: int | None = None
-    for pool_id in Pool.objects.filter(
-        pk__in=warm.pool_ids,
-        token0_id__in=(start_token, warm.weth_id),
-        token1_id__in=(start_token, warm.weth_id),
-    ).values_list("pk", flat=True):
+    for pool_id in sorted(warm.weth_pools.get(start_token, ())):
         try:
             out = warm.engine.quote([pool_id], warm.weth_id, gas_cost_wei)[-1]
         except ValueError:
@@ -206,13 +217,13 @@ def scan_pools(
     gone = (set(pool_ids) - {p.pk for p in pools}) & warm.pool_ids
     if gone:  # deactivated, or a token was blocked or flagged: its cycles go too
         warm.engine.remove_pools(sorted(gone))
-        warm.pool_ids -= gone
+        warm.remove(gone)
     new = [p for p in pools if p.pk not in warm.pool_ids]
     if new:
         warm.engine.upsert_pools(
             [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in new]
         )
-        warm.pool_ids.update(p.pk for p in new)
+        warm.add(new)
     known = [p for p in pools if p.pk in warm.pool_ids and p not in new]
     found = warm.engine.update_reserves(
         [p.pk for p in known], [p.reserve0 for p in known], [p.reserve1 for p in known]

@@ -278,7 +278,9 @@ def _save_snapshots(snapshots: Iterable[ReserveSnapshot]) -> None:
 
 def _apply_sync_logs(
     chain: Chain, client: ChainClient, logs: list[Any], head: BlockHeader
-) -> list[int]:
+) -> tuple[list[int], list[BlockHeader]]:
+    """Apply Sync logs; returns the changed pools and the headers of the blocks they came from
+    (other than the head), for the caller to record with the head in one statement."""
     addresses = {str(to_checksum_address(str(log["address"]))) for log in logs}
     by_address = {
         p.address.lower(): p
@@ -299,7 +301,7 @@ def _apply_sync_logs(
         block = int(log["blockNumber"])
         latest[(pool.pk, block)] = (*reserves, "0x" + bytes(log["blockHash"]).hex())
     if not latest:
-        return []
+        return [], []
     others = sorted({block for _, block in latest} - {head.number})
     headers = {**client.blocks(others), head.number: head}
     snapshots = []
@@ -317,30 +319,38 @@ def _apply_sync_logs(
             )
         )
         final[pool_id] = (r0, r1, block)
-        if header.number == block and block != head.number:
-            _record_block(chain, header)
     _save_snapshots(snapshots)
     pools = [pool for pool in by_address.values() if pool.pk in final]
     for pool in pools:
         pool.reserve0, pool.reserve1, _ = final[pool.pk]
         pool.last_synced_block = head.number
     Pool.objects.bulk_update(pools, ["reserve0", "reserve1", "last_synced_block"])
-    return sorted(final)
+    return sorted(final), [headers[n] for n in others if n in headers]
 
 
-def _record_block(chain: Chain, header: BlockHeader | None) -> None:
-    if header is None:
-        return
-    BlockRecord.objects.update_or_create(
-        chain=chain,
-        number=header.number,
-        defaults={
-            "hash": header.hash,
-            "parent_hash": header.parent_hash,
-            "timestamp": _block_time(header),
-            "base_fee_per_gas": header.base_fee_per_gas,
-        },
+def _record_blocks(chain: Chain, headers: Iterable[BlockHeader]) -> None:
+    """Record block headers (hash, parent, base fee) in one statement, replacing any record of
+    the same number."""
+    BlockRecord.objects.bulk_create(
+        [
+            BlockRecord(
+                chain=chain,
+                number=header.number,
+                hash=header.hash,
+                parent_hash=header.parent_hash,
+                timestamp=_block_time(header),
+                base_fee_per_gas=header.base_fee_per_gas,
+            )
+            for header in headers
+        ],
+        update_conflicts=True,
+        unique_fields=["chain", "number"],
+        update_fields=["hash", "parent_hash", "timestamp", "base_fee_per_gas"],
     )
+
+
+# Old block records are trimmed on every block whose number is a multiple of this.
+TRIM_EVERY = 32
 
 
 def _topic0(log: Any) -> str:
@@ -380,6 +390,7 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
                 pools_discover(chain=chain, client=client, dex=dex, to_block=head.number)
             )
         changed = set(result.changed_pool_ids)
+        headers_seen: list[BlockHeader] = []
         from_block = previous.number + 1 if previous is not None else head.number + 1
         if from_block <= head.number:
             logs = client.get_logs(
@@ -389,27 +400,31 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
                 to_block=head.number,
                 max_range=settings.ARBX_LOG_RANGE,
             )
-            for dex in dexes:
-                if dex in lagging:
-                    continue
-                factory = dex.factory_address.lower()
-                created = [
-                    log
-                    for log in logs
-                    if _topic0(log) == abi.PAIR_CREATED and str(log["address"]).lower() == factory
-                ]
+            created_by = {d.factory_address.lower(): d for d in dexes if d not in lagging}
+            created: dict[Dex, list[Any]] = {}
+            for log in logs:
+                factory = created_by.get(str(log["address"]).lower())
+                if factory is not None and _topic0(log) == abi.PAIR_CREATED:
+                    created.setdefault(factory, []).append(log)
+            for dex, dex_logs in created.items():
                 result.discovered += len(
                     pools_register(
-                        chain=chain, client=client, dex=dex, logs=created, to_block=head.number
+                        chain=chain, client=client, dex=dex, logs=dex_logs, to_block=head.number
                     )
                 )
+            # Every other DEX has seen no new pair up to the head: move its cursor in one go.
+            quiet = [d.pk for d in dexes if d not in lagging and d not in created]
+            if quiet:
+                Dex.objects.filter(pk__in=quiet).update(discovered_to_block=head.number)
             sync_logs = [log for log in logs if _topic0(log) == abi.SYNC]
-            changed.update(_apply_sync_logs(chain, client, sync_logs, head))
+            synced, headers_seen = _apply_sync_logs(chain, client, sync_logs, head)
+            changed.update(synced)
         cold = list(Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=True))
         if cold:
             changed.update(_cold_start(chain, client, cold, head))
-        _record_block(chain, head)
-        BlockRecord.objects.filter(chain=chain, number__lt=head.number - BLOCK_HISTORY).delete()
+        _record_blocks(chain, [*headers_seen, head])
+        if head.number % TRIM_EVERY == 0:
+            BlockRecord.objects.filter(chain=chain, number__lt=head.number - BLOCK_HISTORY).delete()
         result.changed_pool_ids = sorted(changed)
     logger.info(
         "sync chain %s to block %s: %s changed, %s discovered",

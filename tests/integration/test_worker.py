@@ -139,11 +139,11 @@ import django
 django.setup()
 from arbitrage.models import Trade
 from arbitrage.services import pipeline
-from arbitrage.services.execute import _broadcast, _sign, _simulate
+from arbitrage.services.execute import _broadcast, _prepare
 trade_id, point = int(sys.argv[1]), sys.argv[2]
 trade = Trade.objects.select_related("opportunity__chain").get(pk=trade_id)
 ctx = pipeline.execution_context(trade.opportunity.chain)
-assert _simulate(ctx, trade_id) and _sign(ctx, trade_id)
+assert _prepare(ctx, trade_id) is not None  # simulated and signed, committed
 if point == "after_send":
     _broadcast(ctx, Trade.objects.get(pk=trade_id))
 os.kill(os.getpid(), signal.SIGKILL)

@@ -19,6 +19,8 @@ from arbitrage.chain.registry import client_for_chain
 from arbitrage.models import Chain
 from arbitrage.tasks import execute_confirm, sync_chain
 
+# How long after a new block its confirmation pass runs (the trade of the block goes first).
+CONFIRM_DELAY_SECONDS = 0.3
 # How long a lost WebSocket falls back to polling before it is tried again.
 WS_RETRY_SECONDS = 5.0
 
@@ -105,6 +107,10 @@ class Command(BaseCommand):
         if head == self.last:
             return
         sync_chain.apply_async(args=(self.chain.chain_id,), queue="sync")
-        execute_confirm.apply_async(args=(self.chain.chain_id,), queue="execute")
+        # Confirmations wait a moment: the execute worker's first job in a new block is the
+        # block's own trade, and the two would share the CPU.
+        execute_confirm.apply_async(
+            args=(self.chain.chain_id,), queue="execute", countdown=CONFIRM_DELAY_SECONDS
+        )
         self.last = head
         self.seen += 1
