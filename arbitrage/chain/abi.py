@@ -16,6 +16,8 @@ def selector(signature: str) -> bytes:
 
 PAIR_CREATED = topic("PairCreated(address,address,address,uint256)")
 SYNC = topic("Sync(uint112,uint112)")
+# Our executor's event (contracts/src/interfaces/IArbitrageExecutor.sol).
+CYCLE_EXECUTED = topic("CycleExecuted(address,address,address,uint256,uint256,uint256)")
 GET_RESERVES = selector("getReserves()")
 SYMBOL = selector("symbol()")
 NAME = selector("name()")

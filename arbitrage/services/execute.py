@@ -175,6 +175,7 @@ def risk_refusal(
     in_flight = Trade.objects.filter(
         opportunity__chain=opportunity.chain,
         state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
+        block_number__isnull=True,  # mined ones wait only for confirmations
     ).count()
     if in_flight >= control.max_trades_in_flight:
         return (
@@ -429,8 +430,14 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
         head = ctx.client.block_number()
         receipt = _receipt(ctx, trade)
         if receipt is not None:
-            if head - int(receipt["blockNumber"]) + 1 >= control.confirmations:
+            mined = int(receipt["blockNumber"])
+            if head - mined + 1 >= control.confirmations:
                 _settle(trade, receipt)
+            elif trade.block_number != mined:
+                # Mined, not yet confirmed: its pools' reserves already include it, so it no
+                # longer holds them back (a reorg clears this again, see trades_rewind).
+                trade.block_number = mined
+                trade.save(update_fields=["block_number"])
             return trade
         known = any(ctx.client.transaction(h) for h in trade.tx_hashes if h)
         past_deadline = trade.deadline_block is not None and head > trade.deadline_block

@@ -67,9 +67,13 @@ def pipeline_scan(
 
 
 def _in_flight_paths(chain: Chain) -> list[list[int]]:
+    """Pool paths of our trades sent but not yet mined (a mined one, waiting only for its
+    confirmations, is already in the reserves we read)."""
     return list(
         Trade.objects.filter(
-            opportunity__chain=chain, state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED)
+            opportunity__chain=chain,
+            state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
+            block_number__isnull=True,
         ).values_list("opportunity__pool_path", flat=True)
     )
 

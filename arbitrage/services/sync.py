@@ -22,7 +22,7 @@ from hexbytes import HexBytes
 from arbitrage.chain import abi
 from arbitrage.chain.artifacts import runtime_code
 from arbitrage.chain.client import BlockHeader, CallRevertedError, ChainClient
-from arbitrage.models import BlockRecord, Chain, Dex, Pool, ReserveSnapshot, Token
+from arbitrage.models import BlockRecord, Chain, Dex, Pool, ReserveSnapshot, Token, Trade
 from arbitrage.services.market import pool_upsert, token_upsert
 
 logger = logging.getLogger(__name__)
@@ -353,6 +353,25 @@ def _record_blocks(chain: Chain, headers: Iterable[BlockHeader]) -> None:
 TRIM_EVERY = 32
 
 
+def _note_our_executions(chain: Chain, logs: list[Any]) -> None:
+    """Our executor's CycleExecuted events in these logs: the trades behind them are mined, so
+    their pools' new reserves already include them and they stop holding those pools back
+    (they still wait for their confirmations; a reorg clears the mark, see trades_rewind)."""
+    executor = (chain.executor_address or "").lower()
+    mined: dict[int, list[str]] = {}
+    for log in logs:
+        if _topic0(log) == abi.CYCLE_EXECUTED and str(log["address"]).lower() == executor:
+            tx_hash = "0x" + bytes(log["transactionHash"]).hex()
+            mined.setdefault(int(log["blockNumber"]), []).append(tx_hash)
+    for block, hashes in mined.items():
+        Trade.objects.filter(
+            opportunity__chain=chain,
+            state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
+            tx_hash__in=hashes,
+            block_number__isnull=True,
+        ).update(block_number=block)
+
+
 def _topic0(log: Any) -> str:
     return "0x" + bytes(log["topics"][0]).hex()
 
@@ -395,7 +414,7 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
         if from_block <= head.number:
             logs = client.get_logs(
                 address=None,
-                topics=[[abi.SYNC, abi.PAIR_CREATED]],
+                topics=[[abi.SYNC, abi.PAIR_CREATED, abi.CYCLE_EXECUTED]],
                 from_block=from_block,
                 to_block=head.number,
                 max_range=settings.ARBX_LOG_RANGE,
@@ -416,6 +435,7 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
             quiet = [d.pk for d in dexes if d not in lagging and d not in created]
             if quiet:
                 Dex.objects.filter(pk__in=quiet).update(discovered_to_block=head.number)
+            _note_our_executions(chain, logs)
             sync_logs = [log for log in logs if _topic0(log) == abi.SYNC]
             synced, headers_seen = _apply_sync_logs(chain, client, sync_logs, head)
             changed.update(synced)
