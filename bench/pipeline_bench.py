@@ -236,6 +236,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
         # ---- bare path: engine, signing and sending in one process -----------------------
         pools = list(Pool.objects.filter(chain=chain, active=True))
         by_address = {p.address.lower(): p for p in pools}
+        by_pk = {p.pk: p for p in pools}  # the bare path holds its pools in memory: no database
         weth_id = Token.objects.get(chain=chain, address=market.weth).pk
         engine = ArbitrageEngine(max_hops=3, hubs=[weth_id])
         engine.upsert_pools(
@@ -264,7 +265,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
             sent: str | None = None
             if cycles:
                 best = cycles[0]
-                hops = [Pool.objects.get(pk=pid) for pid in best.pools]
+                hops = [by_pk[pid] for pid in best.pools]
                 call = CycleCall(
                     pairs=[p.address for p in hops],
                     zero_for_one=[

@@ -67,7 +67,6 @@ def _threshold(opportunity: Opportunity) -> Threshold | None:
             Q(start_token=opportunity.start_token_id) | Q(start_token__isnull=True),
             chain=opportunity.chain_id,
         )
-        .select_related("chain")
         .order_by(F("start_token").asc(nulls_last=True))
         .first()
     )
@@ -76,18 +75,23 @@ def _threshold(opportunity: Opportunity) -> Threshold | None:
 def cycle_call(
     opportunity: Opportunity, *, deadline_block: int, threshold: Threshold | None = None
 ) -> CycleCall:
-    pools = {p.pk: p for p in Pool.objects.filter(pk__in=opportunity.pool_path)}
+    # (address, token0, fee) per pool: three columns, no model instances, on the hot path
+    pools = {
+        pk: (address, token0, fee)
+        for pk, address, token0, fee in Pool.objects.filter(
+            pk__in=opportunity.pool_path
+        ).values_list("pk", "address", "token0_id", "fee_ppm")
+    }
     tokens_in = opportunity.token_path[:-1]
     zero_for_one = [
-        pools[pid].token0_id == tin
-        for pid, tin in zip(opportunity.pool_path, tokens_in, strict=True)
+        pools[pid][1] == tin for pid, tin in zip(opportunity.pool_path, tokens_in, strict=True)
     ]
     threshold = threshold or _threshold(opportunity)
     min_net = threshold.min_net_profit if threshold else 0
     return CycleCall(
-        pairs=[pools[pid].address for pid in opportunity.pool_path],
+        pairs=[pools[pid][0] for pid in opportunity.pool_path],
         zero_for_one=zero_for_one,
-        fees_ppm=[pools[pid].fee_ppm for pid in opportunity.pool_path],
+        fees_ppm=[pools[pid][2] for pid in opportunity.pool_path],
         start_token=opportunity.start_token.address,
         amount_in=opportunity.amount_in,
         min_profit=max(1, opportunity.gas_cost + min_net),

@@ -364,10 +364,10 @@ def _note_our_executions(chain: Chain, logs: list[Any]) -> None:
             tx_hash = "0x" + bytes(log["transactionHash"]).hex()
             mined.setdefault(int(log["blockNumber"]), []).append(tx_hash)
     for block, hashes in mined.items():
+        # (tx_hash is unique, and only our own trades carry one: no join needed)
         Trade.objects.filter(
-            opportunity__chain=chain,
-            state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
             tx_hash__in=hashes,
+            state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
             block_number__isnull=True,
         ).update(block_number=block)
 

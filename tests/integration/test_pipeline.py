@@ -12,7 +12,7 @@ from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import Opportunity, Pool, Threshold, Trade
 from arbitrage.services import pipeline
-from arbitrage.services.control import execution_pause
+from arbitrage.services.control import control_for, execution_pause
 from arbitrage.services.execute import trade_execute
 from arbitrage.services.trades import trade_approve
 from tests.integration.pipeline_helpers import (
@@ -231,3 +231,31 @@ def test_dry_run_does_everything_but_sign_and_send(local_chain, market, client, 
     assert trade.signed_tx == ""
     assert client.transaction_count(DEV_ACCOUNTS[0], "latest") == nonce_before
     reset_process_caches()
+
+
+@pytest.mark.django_db
+def test_the_sync_marks_our_mined_trade_so_it_stops_holding_its_pools(
+    bot, market, client, trader
+):
+    control = control_for(chain=bot)
+    control.confirmations = 3
+    control.save()
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    (trade,) = run_once(bot)  # anvil mines it at once
+    assert trade.state == Trade.State.SUBMITTED
+    assert trade.block_number is None
+    assert pipeline._in_flight_paths(bot) == [trade.opportunity.pool_path]
+    # The next sync reads our executor's CycleExecuted event in the same eth_getLogs call.
+    pipeline.pipeline_sync(bot)
+    trade.refresh_from_db()
+    receipt = client.receipt(trade.tx_hash or "")
+    assert receipt is not None
+    assert trade.block_number == int(receipt["blockNumber"])
+    assert trade.state == Trade.State.SUBMITTED  # still waiting for its confirmations
+    assert pipeline._in_flight_paths(bot) == []
+    for _ in range(3):
+        client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    confirm(bot)
+    trade.refresh_from_db()
+    assert trade.state == Trade.State.CONFIRMED
