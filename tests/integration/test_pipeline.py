@@ -234,9 +234,7 @@ def test_dry_run_does_everything_but_sign_and_send(local_chain, market, client, 
 
 
 @pytest.mark.django_db
-def test_the_sync_marks_our_mined_trade_so_it_stops_holding_its_pools(
-    bot, market, client, trader
-):
+def test_the_sync_marks_our_mined_trade_so_it_stops_holding_its_pools(bot, market, client, trader):
     control = control_for(chain=bot)
     control.confirmations = 3
     control.save()
