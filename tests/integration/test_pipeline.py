@@ -253,7 +253,7 @@ def test_the_sync_marks_our_mined_trade_so_it_stops_holding_its_pools(bot, marke
     assert trade.state == Trade.State.SUBMITTED  # still waiting for its confirmations
     assert pipeline._in_flight_paths(bot) == []
     for _ in range(3):
-        client.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        client.w3.provider.make_request("evm_mine", [])
     confirm(bot)
     trade.refresh_from_db()
     assert trade.state == Trade.State.CONFIRMED
