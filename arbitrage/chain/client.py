@@ -19,7 +19,7 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3Exception
-from web3.types import FilterParams, LogReceipt, RPCEndpoint, TxReceipt
+from web3.types import LogReceipt, RPCEndpoint, TxReceipt
 
 from arbitrage.errors import ArbitrageError, ArbitrageErrorCode
 
@@ -69,6 +69,25 @@ def _header(raw: dict[str, Any]) -> BlockHeader:
         parent_hash=raw["parentHash"],
         timestamp=int(raw["timestamp"], 16),
         base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
+    )
+
+
+def _log(raw: dict[str, Any]) -> LogReceipt:
+    """A log as web3.py's formatters would give it (ints and bytes), built directly: the
+    generic formatters cost about a millisecond per call on the sync's hot path."""
+    return cast(
+        LogReceipt,
+        {
+            "address": str(to_checksum_address(raw["address"])),
+            "topics": [HexBytes(topic) for topic in raw.get("topics", [])],
+            "data": HexBytes(raw.get("data", "0x")),
+            "blockNumber": int(raw["blockNumber"], 16),
+            "blockHash": HexBytes(raw["blockHash"]),
+            "transactionHash": HexBytes(raw["transactionHash"]),
+            "transactionIndex": int(raw["transactionIndex"], 16),
+            "logIndex": int(raw["logIndex"], 16),
+            "removed": bool(raw.get("removed", False)),
+        },
     )
 
 
@@ -290,21 +309,22 @@ class ChainClient:
         start, span = from_block, max(1, max_range)
         while start <= to_block:
             end = min(to_block, start + span - 1)
-            params: FilterParams = {
-                "fromBlock": start,
-                "toBlock": end,
+            params: dict[str, Any] = {
+                "fromBlock": hex(start),
+                "toBlock": hex(end),
                 "topics": list(topics),
             }
             if address is not None:
-                params["address"] = cast(Any, address)
+                params["address"] = address
             try:
-                logs.extend(self.w3.eth.get_logs(params))
-            except (OSError, Web3Exception, ValueError) as exc:
+                raw = self._request("eth_getLogs", [params])
+            except ChainRpcError as exc:
                 if end == start:
-                    raise ChainRpcError("eth_getLogs", exc) from exc
+                    raise
                 span = max(1, (end - start + 1) // 2)
-                logger.info("eth_getLogs refused %s..%s, halving to %s", start, end, span)
+                logger.info("eth_getLogs refused %s..%s (%s), halving to %s", start, end, exc, span)
                 continue
+            logs.extend(_log(entry) for entry in raw or [])
             start = end + 1
         return logs
 

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from eth_abi.abi import encode
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
@@ -324,8 +325,36 @@ def _apply_sync_logs(
     for pool in pools:
         pool.reserve0, pool.reserve1, _ = final[pool.pk]
         pool.last_synced_block = head.number
-    Pool.objects.bulk_update(pools, ["reserve0", "reserve1", "last_synced_block"])
+    _save_reserves(pools, head.number)
     return sorted(final), [headers[n] for n in others if n in headers]
+
+
+def _save_reserves(pools: list[Pool], block: int) -> None:
+    """Write new reserves in one statement. On PostgreSQL an UPDATE ... FROM (VALUES ...): the
+    ORM's bulk_update builds a CASE expression per row and column, several milliseconds of
+    Python per block on the hot path."""
+    if not pools:
+        return
+    if connection.vendor != "postgresql":
+        Pool.objects.bulk_update(pools, ["reserve0", "reserve1", "last_synced_block"])
+        return
+    amount = Pool._meta.get_field("reserve0")
+    rows = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(pools))
+    params: list[Any] = []
+    for pool in pools:
+        params += [
+            pool.pk,
+            amount.get_db_prep_value(pool.reserve0, connection),
+            amount.get_db_prep_value(pool.reserve1, connection),
+        ]
+    table = Pool._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" AS p SET reserve0 = v.r0, reserve1 = v.r1, '  # noqa: S608 - table name from the model, values bound
+            f"last_synced_block = %s, updated_at = %s "
+            f"FROM (VALUES {rows}) AS v(id, r0, r1) WHERE p.id = v.id",
+            [block, timezone.now(), *params],
+        )
 
 
 def _record_blocks(chain: Chain, headers: Iterable[BlockHeader]) -> None:
