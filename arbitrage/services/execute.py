@@ -72,9 +72,9 @@ def _threshold(opportunity: Opportunity) -> Threshold | None:
     )
 
 
-def cycle_call(
-    opportunity: Opportunity, *, deadline_block: int, threshold: Threshold | None = None
-) -> CycleCall:
+def cycle_call(opportunity: Opportunity, *, deadline_block: int, min_net: int) -> CycleCall:
+    """The executor call for an opportunity; it reverts unless the chain pays at least the
+    gas cost plus `min_net` (the threshold's minimum net profit)."""
     # (address, token0, fee) per pool: three columns, no model instances, on the hot path
     pools = {
         pk: (address, token0, fee)
@@ -86,8 +86,6 @@ def cycle_call(
     zero_for_one = [
         pools[pid][1] == tin for pid, tin in zip(opportunity.pool_path, tokens_in, strict=True)
     ]
-    threshold = threshold or _threshold(opportunity)
-    min_net = threshold.min_net_profit if threshold else 0
     return CycleCall(
         pairs=[pools[pid][0] for pid in opportunity.pool_path],
         zero_for_one=zero_for_one,
@@ -212,7 +210,9 @@ def _simulate(
         _finish(trade, Trade.State.REJECTED, refusal)
         return False, None
     call = cycle_call(
-        opportunity, deadline_block=head.number + DEADLINE_BLOCKS, threshold=threshold
+        opportunity,
+        deadline_block=head.number + DEADLINE_BLOCKS,
+        min_net=threshold.min_net_profit if threshold else 0,
     )
     data = execute_calldata(call)
     tx = {"from": address or _sender(ctx, chain), "to": chain.executor_address, "data": data}
