@@ -28,6 +28,8 @@ pub const SLACK: f64 = 1e-12;
 /// No input within this distance of the reported one (nor in the output levels next to its
 /// own) gives a strictly larger profit. (The climb below is written for 2.)
 pub const NEAR: u128 = 2;
+/// Output levels looked at on each side of a cycle the climb left below the minimum profit.
+pub const FAR_LEVELS: u32 = 4;
 /// Bound on the moves of the local search.
 pub const MAX_STEPS: u32 = 32;
 /// Candidate ranges at most this wide (at some hop boundary) are enumerated: global optimum.
@@ -332,6 +334,37 @@ pub fn size_prepared(
             best_x = least.unwrap_or(x);
             best_y = y;
             best_p = profit(best_x, best_y);
+        }
+        if best_p < min_profit as i128 {
+            // Not paying yet: before giving the cycle up, look further, at the first inputs of
+            // the next FAR_LEVELS output levels on each side (what the climb saw included).
+            let (mut y, mut x) = (best_y, best_x);
+            for _ in 0..FAR_LEVELS {
+                let Some(n) = y.checked_add(1).and_then(backward).filter(|&n| n <= hi) else {
+                    break;
+                };
+                let Some(yn) = forward(n) else { break };
+                if profit(n, yn) > best_p {
+                    (best_x, best_y, best_p) = (n, yn, profit(n, yn));
+                }
+                y = yn;
+            }
+            for _ in 0..FAR_LEVELS {
+                let Some(prev_y) = (x > 1).then(|| forward(x - 1)).flatten() else {
+                    break;
+                };
+                let Some(p) = (prev_y > 0)
+                    .then(|| backward(prev_y))
+                    .flatten()
+                    .filter(|&t| (1..x).contains(&t))
+                else {
+                    break;
+                };
+                if profit(p, prev_y) > best_p {
+                    (best_x, best_y, best_p) = (p, prev_y, profit(p, prev_y));
+                }
+                x = p;
+            }
         }
     }
     let best_p = profit(best_x, best_y);
