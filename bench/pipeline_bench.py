@@ -53,7 +53,8 @@ class NodeEvents:
         self.heads: dict[int, float] = {}
         self.pending: dict[str, float] = {}
         self._changed = threading.Condition()
-        self._ws = connect(ws_url, max_size=None)
+        self._connection = connect(ws_url, max_size=None)
+        self._ws = self._connection.__enter__()
         subscriptions = {}
         for index, kind in enumerate(("newHeads", "newPendingTransactions")):
             self._ws.send(
@@ -100,7 +101,7 @@ class NodeEvents:
             return self.pending.get(key)
 
     def close(self) -> None:
-        self._ws.close()
+        self._connection.__exit__(None, None, None)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 import engine_rs
@@ -141,3 +143,36 @@ def test_stats_and_cycle_export():
     assert engine.max_hops == 2
     assert engine.hubs == []
     assert engine_rs.__version__
+
+
+def test_results_are_a_sequence_built_as_read():
+    engine = ArbitrageEngine(max_hops=3)
+    two_pools(engine)
+    engine.upsert_pools(
+        [PoolState(3, 30, 40, 10**18, 10**18), PoolState(4, 30, 40, 10**18, 2 * 10**18)]
+    )
+    found = engine.scan_all()
+    assert isinstance(found, Sequence)
+    listed = list(found)
+    assert len(found) == len(listed) == 2
+    assert listed == list(found)  # iterable more than once
+    assert found == listed
+    assert found != listed[:1]
+    assert found[0] == listed[0]
+    assert found[-1] == listed[-1]
+    assert found[0:1] == listed[:1]
+    assert found[::-1] == listed[::-1]
+    assert all(isinstance(f, CycleOpportunity) for f in found)
+    assert found.profits() == [f.profit for f in listed]
+    assert listed[0].profit >= listed[1].profit  # best first
+    with pytest.raises(IndexError):
+        found[2]
+    with pytest.raises(IndexError):
+        found[-3]
+    raw = engine._engine.scan_all()
+    assert isinstance(raw, engine_rs.Found)
+    assert len(raw) == 2
+    assert raw[-1] == raw[1]
+    assert list(raw) == [raw[0], raw[1]]
+    with pytest.raises(IndexError, match="out of range for 2 opportunities"):
+        raw[5]
