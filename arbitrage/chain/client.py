@@ -205,6 +205,16 @@ class ChainClient:
             raise ChainRpcError("eth_estimateGas", exc) from exc
 
     # -- batches --------------------------------------------------------------------------
+    def _batch(self, label: str, requests: list[tuple[RPCEndpoint, list[Any]]]) -> list[Any]:
+        """Several requests in one HTTP request; the responses in order."""
+        try:
+            responses = self.provider.make_batch_request(requests)
+        except (OSError, Web3Exception, ValueError) as exc:
+            raise ChainRpcError(label, exc) from exc
+        if not isinstance(responses, list):
+            raise ChainRpcError(label, responses.get("error", responses))
+        return responses
+
     def call_batch(
         self, calls: Sequence[tuple[str, bytes]], block: int | str = "latest"
     ) -> list[bytes | None]:
@@ -215,12 +225,7 @@ class ChainClient:
         requests = [
             (RPCEndpoint("eth_call"), [{"to": to, "data": _hex(data)}, tag]) for to, data in calls
         ]
-        try:
-            responses = self.provider.make_batch_request(requests)
-        except (OSError, Web3Exception, ValueError) as exc:
-            raise ChainRpcError("eth_call (batch)", exc) from exc
-        if not isinstance(responses, list):
-            raise ChainRpcError("eth_call (batch)", responses.get("error", responses))
+        responses = self._batch("eth_call (batch)", requests)
         results: list[bytes | None] = []
         for response in responses:
             if response.get("error"):
@@ -238,12 +243,7 @@ class ChainClient:
         ]
         if address is not None:
             requests.append((RPCEndpoint("eth_getTransactionCount"), [address, "pending"]))
-        try:
-            responses = self.provider.make_batch_request(requests)
-        except (OSError, Web3Exception, ValueError) as exc:
-            raise ChainRpcError("head, tip and nonce (batch)", exc) from exc
-        if not isinstance(responses, list):
-            raise ChainRpcError("head, tip and nonce (batch)", responses.get("error", responses))
+        responses = self._batch("head, tip and nonce (batch)", requests)
         raw_head = responses[0].get("result")
         if not raw_head:
             raise ChainRpcError("eth_getBlockByNumber", responses[0].get("error", "no block"))
@@ -274,13 +274,10 @@ class ChainClient:
         return headers, head
 
     def _headers(self, tags: Sequence[str], *, latest: bool = False) -> dict[int, BlockHeader]:
-        requests = [(RPCEndpoint("eth_getBlockByNumber"), [tag, False]) for tag in tags]
-        try:
-            responses = self.provider.make_batch_request(requests)
-        except (OSError, Web3Exception, ValueError) as exc:
-            raise ChainRpcError("eth_getBlockByNumber (batch)", exc) from exc
-        if not isinstance(responses, list):
-            raise ChainRpcError("eth_getBlockByNumber (batch)", responses.get("error", responses))
+        requests: list[tuple[RPCEndpoint, list[Any]]] = [
+            (RPCEndpoint("eth_getBlockByNumber"), [tag, False]) for tag in tags
+        ]
+        responses = self._batch("eth_getBlockByNumber (batch)", requests)
         headers: dict[int, BlockHeader] = {}
         for index, response in enumerate(responses):
             raw = response.get("result")
