@@ -205,10 +205,10 @@ class ChainClient:
             raise ChainRpcError("eth_estimateGas", exc) from exc
 
     # -- batches --------------------------------------------------------------------------
-    def _batch(self, label: str, requests: list[tuple[RPCEndpoint, list[Any]]]) -> list[Any]:
-        """Several requests in one HTTP request; the responses in order."""
+    def _batch(self, label: str, calls: list[tuple[RPCEndpoint, list[Any]]]) -> list[Any]:
+        """Several JSON-RPC calls in one HTTP request; the responses in order."""
         try:
-            responses = self.provider.make_batch_request(requests)
+            responses = self.provider.make_batch_request(calls)
         except (OSError, Web3Exception, ValueError) as exc:
             raise ChainRpcError(label, exc) from exc
         if not isinstance(responses, list):
@@ -222,10 +222,10 @@ class ChainClient:
         if not calls:
             return []
         tag = hex(block) if isinstance(block, int) else block
-        requests = [
+        calls_made: list[tuple[RPCEndpoint, list[Any]]] = [
             (RPCEndpoint("eth_call"), [{"to": to, "data": _hex(data)}, tag]) for to, data in calls
         ]
-        responses = self._batch("eth_call (batch)", requests)
+        responses = self._batch("eth_call (batch)", calls_made)
         results: list[bytes | None] = []
         for response in responses:
             if response.get("error"):
@@ -237,13 +237,13 @@ class ChainClient:
     def head_tip_and_nonce(self, address: str | None) -> tuple[BlockHeader, int, int | None]:
         """The head's header, the suggested priority fee and `address`'s pending transaction
         count, in one HTTP request: what an execution reads from the node before signing."""
-        requests: list[tuple[RPCEndpoint, list[Any]]] = [
+        reads: list[tuple[RPCEndpoint, list[Any]]] = [
             (RPCEndpoint("eth_getBlockByNumber"), ["latest", False]),
             (RPCEndpoint("eth_maxPriorityFeePerGas"), []),
         ]
         if address is not None:
-            requests.append((RPCEndpoint("eth_getTransactionCount"), [address, "pending"]))
-        responses = self._batch("head, tip and nonce (batch)", requests)
+            reads.append((RPCEndpoint("eth_getTransactionCount"), [address, "pending"]))
+        responses = self._batch("head, tip and nonce (batch)", reads)
         raw_head = responses[0].get("result")
         if not raw_head:
             raise ChainRpcError("eth_getBlockByNumber", responses[0].get("error", "no block"))
@@ -274,10 +274,10 @@ class ChainClient:
         return headers, head
 
     def _headers(self, tags: Sequence[str], *, latest: bool = False) -> dict[int, BlockHeader]:
-        requests: list[tuple[RPCEndpoint, list[Any]]] = [
+        reads: list[tuple[RPCEndpoint, list[Any]]] = [
             (RPCEndpoint("eth_getBlockByNumber"), [tag, False]) for tag in tags
         ]
-        responses = self._batch("eth_getBlockByNumber (batch)", requests)
+        responses = self._batch("eth_getBlockByNumber (batch)", reads)
         headers: dict[int, BlockHeader] = {}
         for index, response in enumerate(responses):
             raw = response.get("result")
