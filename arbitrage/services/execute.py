@@ -257,15 +257,14 @@ def _fees(ctx: ExecutionContext) -> tuple[int, int]:
     return 2 * head.base_fee_per_gas + tip, tip
 
 
-def _sign(
-    ctx: ExecutionContext, trade: Trade, control: ExecutionControl, pending: int | None = None
-) -> bool:
-    """simulated -> signed, on a trade locked by the caller: a nonce from the manager, the
-    signed bytes and hash kept on the row before anything is sent."""
+def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bool:
+    """simulated -> signed, on a trade locked by the caller: the kill switch read again (it may
+    have been engaged during the simulation), a nonce from the manager, the signed bytes and
+    hash kept on the row before anything is sent."""
     if ctx.signer is None:
         raise RuntimeError("live execution needs a signer (ARBX_SIGNER_KEY)")
     chain = trade.opportunity.chain
-    if control.execution_paused:
+    if control_for(chain=chain).execution_paused:
         _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
         return False
     nonce = nonce_reserve(
@@ -311,13 +310,12 @@ def _prepare(ctx: ExecutionContext, trade_id: int) -> tuple[str, str] | None:
         )
         if trade.state not in (Trade.State.APPROVED, Trade.State.SIMULATED):
             return ("", "") if trade.state == Trade.State.SIGNED else None
-        control = control_for(chain=trade.opportunity.chain)
         pending = None
         if trade.state == Trade.State.APPROVED:
-            go_on, pending = _simulate(ctx, trade, control)
+            go_on, pending = _simulate(ctx, trade, control_for(chain=trade.opportunity.chain))
             if not go_on:
                 return None
-        if not _sign(ctx, trade, control, pending):
+        if not _sign(ctx, trade, pending):
             return None
         return trade.signed_tx, trade.tx_hash or ""
 

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import AuditEvent
+from arbitrage.chain.client import ChainClient
 from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import Opportunity, Pool, Threshold, Trade
@@ -257,3 +258,28 @@ def test_the_sync_marks_our_mined_trade_so_it_stops_holding_its_pools(bot, marke
     confirm(bot)
     trade.refresh_from_db()
     assert trade.state == Trade.State.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_a_kill_switch_engaged_during_the_simulation_stops_the_signing(
+    bot, market, client, trader, monkeypatch
+):
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    (trade_id,) = pipeline.approve(pipeline.choose_for_execution(bot, found))
+    simulate = ChainClient.call
+
+    def call_then_pause(self, *args, **kwargs):
+        out = simulate(self, *args, **kwargs)
+        execution_pause(chain=bot, reason="operator")  # between simulation and signing
+        return out
+
+    monkeypatch.setattr(ChainClient, "call", call_then_pause)
+    nonce_before = client.transaction_count(DEV_ACCOUNTS[0], "pending")
+    trade = pipeline.pipeline_execute(bot, trade_id)
+    assert trade.state == Trade.State.REJECTED
+    assert trade.error == "kill switch engaged before signing"
+    assert trade.tx_hash is None
+    assert client.transaction_count(DEV_ACCOUNTS[0], "pending") == nonce_before
