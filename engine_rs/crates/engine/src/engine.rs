@@ -569,8 +569,8 @@ impl Engine {
 
     fn scan_table<const N: usize>(&self, pools: &[[u32; N]], dirs: &[u8]) -> Vec<Opportunity> {
         pools
-            .par_chunks(2048)
-            .zip(dirs.par_chunks(2048))
+            .par_chunks(512)
+            .zip(dirs.par_chunks(512))
             .map(|(ps, ds)| {
                 let mut acc = Vec::new();
                 for (p, &d) in ps.iter().zip(ds) {
