@@ -378,7 +378,7 @@ def _record_blocks(chain: Chain, headers: Iterable[BlockHeader]) -> None:
     )
 
 
-# Old block records are trimmed on every block whose number is a multiple of this.
+# Old block records are trimmed whenever a sync crosses a multiple of this block number.
 TRIM_EVERY = 32
 
 
@@ -472,7 +472,7 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
         if cold:
             changed.update(_cold_start(chain, client, cold, head))
         _record_blocks(chain, [*headers_seen, head])
-        if head.number % TRIM_EVERY == 0:
+        if previous is None or head.number // TRIM_EVERY != previous.number // TRIM_EVERY:
             BlockRecord.objects.filter(chain=chain, number__lt=head.number - BLOCK_HISTORY).delete()
         result.changed_pool_ids = sorted(changed)
     logger.info(

@@ -7,7 +7,7 @@ import pytest
 from arbitrage.chain import abi
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import BlockRecord, Pool, ReserveSnapshot, Token
-from arbitrage.services.sync import chain_sync
+from arbitrage.services.sync import BLOCK_HISTORY, TRIM_EVERY, chain_sync
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -135,3 +135,17 @@ def test_a_fee_on_transfer_token_is_flagged_and_kept_out_of_cycles(
     tradable = {p.address for p in tradable_pools(local_chain)}
     assert pair not in tradable
     assert len(tradable) == len(market.pairs)
+
+
+def test_block_records_older_than_the_history_are_trimmed(local_chain, anvil, client):
+    chain_sync(chain=local_chain, client=client)
+    first = BlockRecord.objects.filter(chain=local_chain).order_by("number").first()
+    assert first is not None
+    # Enough blocks that the first record falls out of the history, crossing a trim boundary.
+    anvil.rpc("anvil_mine", hex(BLOCK_HISTORY + TRIM_EVERY + 1))
+    chain_sync(chain=local_chain, client=client)
+    head = client.block_number()
+    numbers = list(BlockRecord.objects.filter(chain=local_chain).values_list("number", flat=True))
+    assert first.number not in numbers
+    assert min(numbers) >= head - BLOCK_HISTORY
+    assert head in numbers
