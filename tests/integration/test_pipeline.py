@@ -283,3 +283,24 @@ def test_a_kill_switch_engaged_during_the_simulation_stops_the_signing(
     assert trade.error == "kill switch engaged before signing"
     assert trade.tx_hash is None
     assert client.transaction_count(DEV_ACCOUNTS[0], "pending") == nonce_before
+
+
+@pytest.mark.django_db
+def test_the_scan_settles_our_own_trade_only_when_it_holds_something_back(
+    bot, market, client, trader
+):
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    (trade,) = run_once(bot)  # mined at once by anvil, not yet confirmed in the database
+    assert trade.state == Trade.State.SUBMITTED
+    push_price(trader, market, client, first, bps=300)  # the same pools, mispriced again
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert found
+    # As if the sync had not seen the trade's event: it still holds its pools back.
+    Trade.objects.filter(pk=trade.pk).update(block_number=None)
+    assert pipeline.choose_for_execution(bot, found) == []
+    # With settle, the scan settles what is mined, and then the pools are free.
+    chosen = pipeline.choose_for_execution(bot, found, settle=True)
+    assert chosen
+    assert Trade.objects.get(pk=trade.pk).state == Trade.State.CONFIRMED
