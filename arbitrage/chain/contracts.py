@@ -41,11 +41,6 @@ class CycleCall:
 
 
 @cache
-def _abi_contract() -> Any:
-    return Web3().eth.contract(abi=executor().abi)
-
-
-@cache
 def _execute_signature() -> tuple[bytes, list[str]]:
     """The selector and argument types of `execute`, read once from the ABI."""
     (item,) = [i for i in executor().abi if i.get("type") == "function" and i["name"] == "execute"]
@@ -56,14 +51,9 @@ def _execute_signature() -> tuple[bytes, list[str]]:
 def execute_calldata(call: CycleCall) -> str:
     """ABI-encoded `execute(...)` calldata. Encoded with eth_abi directly: web3's contract
     `encode_abi` looks the function up and validates generically, about 2 ms a call on the
-    execution hot path; the result is the same bytes (tests/arbitrage compares them)."""
+    execution hot path; the same bytes (tests/arbitrage/test_calldata.py compares with web3)."""
     selector, types = _execute_signature()
     return "0x" + (selector + encode(types, call.args())).hex()
-
-
-def execute_calldata_web3(call: CycleCall) -> str:
-    """The same calldata through web3's contract object (the reference the tests compare)."""
-    return str(_abi_contract().encode_abi("execute", args=call.args()))
 
 
 def decode_profit(raw: bytes) -> int:

@@ -263,7 +263,7 @@ def _cold_start(
                 timestamp=_block_time(head),
             )
         )
-    Pool.objects.bulk_update(changed, ["reserve0", "reserve1", "last_synced_block"])
+    _save_reserves(changed, head.number)
     _save_snapshots(snapshots)
     return [p.pk for p in changed]
 
