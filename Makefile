@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test venv engine contracts services services-stop lint pytest bench-engine bench-pipeline gas clean
+.PHONY: demo test venv engine contracts services services-stop lint pytest bench-engine bench-pipeline bench-floor gas clean
 
 ## demo: start the whole product on embedded defaults (SQLite, filesystem broker, local anvil)
 demo: venv engine contracts
@@ -45,6 +45,10 @@ bench-engine: venv engine
 ## bench-pipeline: block-to-transaction latency of the product against the bare path
 bench-pipeline: venv engine contracts services
 	@$(PY) bench/pipeline_bench.py
+
+## bench-floor: what three Celery hops and the least crash-safe persistence cost, with no work
+bench-floor: venv services
+	@$(PY) bench/queue_floor.py
 
 gas: contracts
 	@bash contracts/gas.sh

@@ -327,7 +327,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
                     "-Q",
                     queues,
                     "-P",
-                    os.environ.get("BENCH_POOL", "prefork"),
+                    os.environ.get("BENCH_POOL", "solo"),
                     "-c",
                     "1",
                     "-n",

@@ -81,10 +81,11 @@ wait_for 15 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping || { echo "Redis did no
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 
 start web "$PY/python" manage.py runserver "127.0.0.1:$PORT" --noreload
-# One worker per queue (bulkheads): a slow sync never delays an execution.
-start worker-sync "$PY/celery" -A config worker -Q sync -c 1 -n sync@%h --loglevel INFO
-start worker-scan "$PY/celery" -A config worker -Q scan -c 1 -n scan@%h --loglevel INFO
-start worker-execute "$PY/celery" -A config worker -Q execute,default -c 1 -n execute@%h --loglevel INFO
+# One worker per queue (bulkheads): a slow sync never delays an execution. The solo pool runs
+# each task in the worker process itself: no hand-off to a pool child on the hot path.
+start worker-sync "$PY/celery" -A config worker -Q sync -P solo -n sync@%h --loglevel INFO
+start worker-scan "$PY/celery" -A config worker -Q scan -P solo -n scan@%h --loglevel INFO
+start worker-execute "$PY/celery" -A config worker -Q execute,default -P solo -n execute@%h --loglevel INFO
 start beat "$PY/celery" -A config beat --loglevel INFO -s "$RUN_DIR/celerybeat-schedule"
 start watcher "$PY/python" manage.py watch_blocks --chain-id 31337 --ws-url "${RPC/http:/ws:}"
 start market "$PY/python" manage.py market_maker --rpc-url "$RPC" --market "$RUN_DIR/market.json" --interval 1.5

@@ -62,7 +62,8 @@ class BlockHeader:
     base_fee_per_gas: int
 
 
-def _header(raw: dict[str, Any]) -> BlockHeader:
+def header_from_rpc(raw: dict[str, Any]) -> BlockHeader:
+    """A header as the node gives it (eth_getBlockByNumber, or a pushed newHeads)."""
     return BlockHeader(
         number=int(raw["number"], 16),
         hash=raw["hash"],
@@ -70,6 +71,30 @@ def _header(raw: dict[str, Any]) -> BlockHeader:
         timestamp=int(raw["timestamp"], 16),
         base_fee_per_gas=int(raw.get("baseFeePerGas") or "0x0", 16),
     )
+
+
+@dataclass
+class ExecutionReads:
+    """What an execution reads from the node in one request (see head_tip_and_nonce)."""
+
+    head: BlockHeader
+    tip: int
+    pending: int | None = None
+    call_result: bytes | None = None
+    call_reverted: CallRevertedError | None = None
+
+
+def _call_result(response: Any) -> bytes:
+    """The bytes of an eth_call response; CallRevertedError (with the revert data) when it
+    reverted, ChainRpcError for any other failure."""
+    error = response.get("error")
+    if error:
+        message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
+        data = error.get("data") if isinstance(error, dict) else None
+        if "revert" in message.lower() or data:
+            raise CallRevertedError(message, data if isinstance(data, str) else None)
+        raise ChainRpcError("eth_call", error)
+    return bytes(HexBytes(response["result"]))
 
 
 def _log(raw: dict[str, Any]) -> LogReceipt:
@@ -143,7 +168,7 @@ class ChainClient:
         raw = self._request("eth_getBlockByNumber", [tag, False])
         if raw is None:
             raise ChainRpcError("eth_getBlockByNumber", f"block {number} not found")
-        return _header(raw)
+        return header_from_rpc(raw)
 
     def transaction_count(self, address: str, block: str = "pending") -> int:
         return int(self._request("eth_getTransactionCount", [address, block]), 16)
@@ -187,14 +212,7 @@ class ChainClient:
             response = self.w3.provider.make_request(RPCEndpoint("eth_call"), params)
         except (OSError, Web3Exception, ValueError) as exc:
             raise ChainRpcError("eth_call", exc) from exc
-        error = response.get("error")
-        if error:
-            message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
-            data = error.get("data") if isinstance(error, dict) else None
-            if "revert" in message.lower() or data:
-                raise CallRevertedError(message, data if isinstance(data, str) else None)
-            raise ChainRpcError("eth_call", error)
-        return bytes(HexBytes(response["result"]))
+        return _call_result(response)
 
     def estimate_gas(self, tx: dict[str, Any]) -> int:
         try:
@@ -234,30 +252,42 @@ class ChainClient:
                 results.append(bytes(HexBytes(response["result"])))
         return results
 
-    def head_tip_and_nonce(self, address: str | None) -> tuple[BlockHeader, int, int | None]:
-        """The head's header, the suggested priority fee and `address`'s pending transaction
-        count, in one HTTP request: what an execution reads from the node before signing."""
+    def head_tip_and_nonce(
+        self, address: str | None, call: dict[str, Any] | None = None
+    ) -> ExecutionReads:
+        """The head's header, the suggested priority fee, `address`'s pending transaction count
+        and (with `call`) an eth_call at the latest block, in one HTTP request: what an
+        execution reads from the node before signing. A reverted call is reported in the
+        result, not raised."""
         reads: list[tuple[RPCEndpoint, list[Any]]] = [
             (RPCEndpoint("eth_getBlockByNumber"), ["latest", False]),
             (RPCEndpoint("eth_maxPriorityFeePerGas"), []),
         ]
         if address is not None:
             reads.append((RPCEndpoint("eth_getTransactionCount"), [address, "pending"]))
-        responses = self._batch("head, tip and nonce (batch)", reads)
+        if call is not None:
+            reads.append((RPCEndpoint("eth_call"), [call, "latest"]))
+        responses = self._batch("head, tip, nonce and call (batch)", reads)
         raw_head = responses[0].get("result")
         if not raw_head:
             raise ChainRpcError("eth_getBlockByNumber", responses[0].get("error", "no block"))
-        head = _header(raw_head)
         # A node without eth_maxPriorityFeePerGas gets the customary 1 gwei.
         tip_hex = responses[1].get("result")
-        tip = int(tip_hex, 16) if tip_hex else 1_000_000_000
-        nonce: int | None = None
+        reads_done = ExecutionReads(
+            head=header_from_rpc(raw_head), tip=int(tip_hex, 16) if tip_hex else 1_000_000_000
+        )
         if address is not None:
             count = responses[2].get("result")
             if count is None:
                 raise ChainRpcError("eth_getTransactionCount", responses[2].get("error"))
-            nonce = int(count, 16)
-        return head, tip, nonce
+            reads_done.pending = int(count, 16)
+        if call is not None:
+            response = responses[-1]
+            try:
+                reads_done.call_result = _call_result(response)
+            except CallRevertedError as exc:
+                reads_done.call_reverted = exc
+        return reads_done
 
     def blocks(self, numbers: Sequence[int]) -> dict[int, BlockHeader]:
         """Headers of many blocks in one HTTP request."""
@@ -285,7 +315,7 @@ class ChainClient:
                 if latest and index == 0:
                     raise ChainRpcError("eth_getBlockByNumber", "no latest block")
                 continue
-            header = _header(raw)
+            header = header_from_rpc(raw)
             if latest and index == 0:
                 headers[-1] = header  # the head, keyed apart so a listed number cannot clash
             else:
@@ -324,6 +354,43 @@ class ChainClient:
             logs.extend(_log(entry) for entry in raw or [])
             start = end + 1
         return logs
+
+    def logs_and_tip(
+        self, *, topics: Sequence[Any], from_block: int, to_block: int, max_range: int = 2000
+    ) -> tuple[list[LogReceipt], int]:
+        """Logs of every address from from_block to to_block and the suggested priority fee:
+        one HTTP request when the range fits in one `eth_getLogs` (the steady state, a block
+        or two), else the tip's read and `get_logs` in ranges."""
+        if to_block - from_block + 1 > max(1, max_range):
+            logs = self.get_logs(
+                address=None,
+                topics=topics,
+                from_block=from_block,
+                to_block=to_block,
+                max_range=max_range,
+            )
+            return logs, self.max_priority_fee()
+        params = {"fromBlock": hex(from_block), "toBlock": hex(to_block), "topics": list(topics)}
+        responses = self._batch(
+            "eth_getLogs and tip (batch)",
+            [
+                (RPCEndpoint("eth_getLogs"), [params]),
+                (RPCEndpoint("eth_maxPriorityFeePerGas"), []),
+            ],
+        )
+        if responses[0].get("error"):
+            # A node that refuses even this range: the ranged reader halves it.
+            logs = self.get_logs(
+                address=None,
+                topics=topics,
+                from_block=from_block,
+                to_block=to_block,
+                max_range=max(1, (to_block - from_block + 1) // 2),
+            )
+        else:
+            logs = [_log(entry) for entry in responses[0].get("result") or []]
+        tip_hex = responses[1].get("result")
+        return logs, int(tip_hex, 16) if tip_hex else 1_000_000_000
 
     def contract(self, address: str, abi: list[dict[str, Any]]) -> Any:
         return self.w3.eth.contract(address=to_checksum_address(address), abi=abi)

@@ -13,7 +13,7 @@ same hash), so one opportunity never produces two different transactions.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -72,16 +72,26 @@ def _threshold(opportunity: Opportunity) -> Threshold | None:
     )
 
 
+# (address, token0 id, fee) of a pool never change once it exists: kept per process, so the
+# execution's hot path reads no pool rows.
+_pool_facts: dict[int, tuple[str, int, int]] = {}
+
+
+def pool_facts(pool_ids: list[int]) -> dict[int, tuple[str, int, int]]:
+    """(address, token0 id, fee in ppm) of these pools."""
+    missing = [pk for pk in pool_ids if pk not in _pool_facts]
+    if missing:
+        for pk, address, token0, fee in Pool.objects.filter(pk__in=missing).values_list(
+            "pk", "address", "token0_id", "fee_ppm"
+        ):
+            _pool_facts[pk] = (address, token0, fee)
+    return {pk: _pool_facts[pk] for pk in pool_ids}
+
+
 def cycle_call(opportunity: Opportunity, *, deadline_block: int, min_net: int) -> CycleCall:
     """The executor call for an opportunity; it reverts unless the chain pays at least the
     gas cost plus `min_net` (the threshold's minimum net profit)."""
-    # (address, token0, fee) per pool: three columns, no model instances, on the hot path
-    pools = {
-        pk: (address, token0, fee)
-        for pk, address, token0, fee in Pool.objects.filter(
-            pk__in=opportunity.pool_path
-        ).values_list("pk", "address", "token0_id", "fee_ppm")
-    }
+    pools = pool_facts(opportunity.pool_path)
     tokens_in = opportunity.token_path[:-1]
     zero_for_one = [
         pools[pid][1] == tin for pid, tin in zip(opportunity.pool_path, tokens_in, strict=True)
@@ -190,8 +200,8 @@ def _simulate(
     ctx: ExecutionContext, trade: Trade, control: ExecutionControl
 ) -> tuple[bool, int | None]:
     """approved -> simulated (or rejected), on a trade locked by the caller. Reads the head,
-    the tip and our pending nonce in one request; returns whether to go on to signing, and
-    the node's pending count for the nonce manager."""
+    the tip, our pending nonce and the simulation in one request; returns whether to go on to
+    signing, and the node's pending count for the nonce manager."""
     opportunity = trade.opportunity
     chain = opportunity.chain
     if control.execution_paused:
@@ -201,26 +211,43 @@ def _simulate(
         _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
         return False, None
     address = ctx.signer.address if ctx.signer is not None else None
-    head, tip, pending = ctx.client.head_tip_and_nonce(
-        address if ctx.mode == Trade.Mode.LIVE else None
-    )
     threshold = _threshold(opportunity)
+    # The deadline counts from the opportunity's block, which is the head when the trade runs
+    # on the heels of its scan: then the simulation goes out in the same request as the head,
+    # the tip and our pending nonce.
+    call = cycle_call(
+        opportunity,
+        deadline_block=opportunity.block_number + DEADLINE_BLOCKS,
+        min_net=threshold.min_net_profit if threshold else 0,
+    )
+    tx = {
+        "from": address or _sender(ctx, chain),
+        "to": chain.executor_address,
+        "data": execute_calldata(call),
+    }
+    reads = ctx.client.head_tip_and_nonce(address if ctx.mode == Trade.Mode.LIVE else None, tx)
+    head, tip = reads.head, reads.tip
+    result, reverted = reads.call_result, reads.call_reverted
+    if head.number > opportunity.block_number:
+        # Found in an older block (an operator's approval, a late delivery): the deadline
+        # counts from the head instead, and the call is simulated again with it.
+        call = replace(call, deadline_block=head.number + DEADLINE_BLOCKS)
+        tx["data"] = execute_calldata(call)
+        try:
+            result, reverted = ctx.client.call(tx, "latest"), None
+        except CallRevertedError as exc:
+            result, reverted = None, exc
     refusal = risk_refusal(trade, control, head.base_fee_per_gas, tip, threshold)
     if refusal:
         _finish(trade, Trade.State.REJECTED, refusal)
         return False, None
-    call = cycle_call(
-        opportunity,
-        deadline_block=head.number + DEADLINE_BLOCKS,
-        min_net=threshold.min_net_profit if threshold else 0,
-    )
-    data = execute_calldata(call)
-    tx = {"from": address or _sender(ctx, chain), "to": chain.executor_address, "data": data}
-    try:
-        profit = decode_profit(ctx.client.call(tx, "latest"))
-    except CallRevertedError as exc:
-        _finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(exc.data)}")
+    if reverted is not None or result is None:
+        data = reverted.data if reverted is not None else None
+        _finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(data)}")
         return False, None
+    profit = decode_profit(result)
+    data = tx["data"]
+    pending = reads.pending
     trade.simulated_profit = profit
     trade.deadline_block = call.deadline_block
     trade.calldata = data

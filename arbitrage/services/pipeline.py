@@ -8,9 +8,10 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
+from arbitrage.chain.client import BlockHeader
 from arbitrage.chain.registry import client_for_chain
 from arbitrage.chain.signer import Signer, signer_from_secrets
-from arbitrage.models import Chain, Opportunity, Trade
+from arbitrage.models import Chain, ExecutionControl, Opportunity, Trade
 from arbitrage.services.control import control_for
 from arbitrage.services.execute import (
     ExecutionContext,
@@ -44,22 +45,30 @@ def execution_context(chain: Chain) -> ExecutionContext:
     return ExecutionContext(client=client_for_chain(chain), signer=_signer(mode), mode=mode)
 
 
-def pipeline_sync(chain: Chain) -> SyncResult:
-    result = chain_sync(chain=chain, client=client_for_chain(chain))
+def pipeline_sync(chain: Chain, head: BlockHeader | None = None) -> SyncResult:
+    result = chain_sync(chain=chain, client=client_for_chain(chain), head=head)
     if result.rewound_to is not None:
         engine_reset(chain)  # reserves went back in time: rebuild from the database
     return result
 
 
 def pipeline_scan(
-    chain: Chain, pool_ids: list[int], block_number: int, base_fee: int | None = None
+    chain: Chain,
+    pool_ids: list[int],
+    block_number: int,
+    base_fee: int | None = None,
+    tip: int | None = None,
+    *,
+    control: ExecutionControl | None = None,
 ) -> list[Opportunity]:
-    if not control_for(chain=chain).scanning_enabled:
+    """Scan the changed pools; gas is priced at the block's base fee plus the priority fee
+    the sync read with its logs (each read from the node when not given)."""
+    if not (control or control_for(chain=chain)).scanning_enabled:
         return []
     client = client_for_chain(chain)
     if base_fee is None:
         base_fee = client.block("latest").base_fee_per_gas
-    gas_price = base_fee + client.max_priority_fee()
+    gas_price = base_fee + (client.max_priority_fee() if tip is None else tip)
     found = scan_pools(
         chain=chain, pool_ids=pool_ids, block_number=block_number, gas_price_wei=gas_price
     )
@@ -79,12 +88,16 @@ def _in_flight_paths(chain: Chain) -> list[list[int]]:
 
 
 def choose_for_execution(
-    chain: Chain, found: list[Opportunity], *, settle: bool = False
+    chain: Chain,
+    found: list[Opportunity],
+    *,
+    settle: bool = False,
+    control: ExecutionControl | None = None,
 ) -> list[Opportunity]:
     """The best opportunities that share no pool, within the free in-flight slots. With
     `settle`, when our own unsettled trades hold some back (their pools, or all the slots), our
     mined trades are settled first and the choice is made again."""
-    control = control_for(chain=chain)
+    control = control or control_for(chain=chain)
     if control.execution_paused:
         return []
     in_flight = _in_flight_paths(chain)

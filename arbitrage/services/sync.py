@@ -36,6 +36,8 @@ BLOCK_HISTORY = 256
 class SyncResult:
     head: int
     base_fee_per_gas: int = 0
+    # The node's suggested priority fee, read with the logs (None when no logs were read).
+    priority_fee: int | None = None
     changed_pool_ids: list[int] = field(default_factory=list)
     discovered: int = 0
     rewound_to: int | None = None
@@ -405,15 +407,40 @@ def _topic0(log: Any) -> str:
     return "0x" + bytes(log["topics"][0]).hex()
 
 
-def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
+def _heads(
+    client: ChainClient, previous: BlockRecord | None, pushed: BlockHeader | None
+) -> tuple[dict[int, BlockHeader], BlockHeader]:
+    """The head, and the last synced block's header as the chain has it now (for the reorg
+    check). A pushed head that is the child of the last synced block settles both without a
+    request; any other case reads them in one batch."""
+    if (
+        pushed is not None
+        and previous is not None
+        and pushed.number == previous.number + 1
+        and pushed.parent_hash == previous.hash
+    ):
+        parent = BlockHeader(
+            number=previous.number,
+            hash=previous.hash,
+            parent_hash=previous.parent_hash,
+            timestamp=int(previous.timestamp.timestamp()),
+            base_fee_per_gas=previous.base_fee_per_gas or 0,
+        )
+        return {previous.number: parent}, pushed
+    return client.blocks_and_latest([previous.number] if previous else [])
+
+
+def chain_sync(*, chain: Chain, client: ChainClient, head: BlockHeader | None = None) -> SyncResult:
     """Bring the chain's pools up to the head block. One sync per chain at a time.
 
-    In the steady state this is one batch (head and the last synced block's header, for the
-    reorg check) and one eth_getLogs for both Sync and PairCreated since the last block."""
+    In the steady state this is one request for the logs (Sync, PairCreated and our
+    executor's CycleExecuted since the last synced block) with the priority fee. `head`, the
+    header the node pushed, spares the request for the head and the last synced block's
+    header when it is that block's child; otherwise both are read in one batch."""
     with transaction.atomic():
         Chain.objects.select_for_update().get(pk=chain.pk)
         previous = last_block(chain)
-        headers, head = client.blocks_and_latest([previous.number] if previous else [])
+        headers, head = _heads(client, previous, head)
         result = SyncResult(head=head.number, base_fee_per_gas=head.base_fee_per_gas)
         if previous is not None and (
             previous.number > head.number
@@ -441,8 +468,7 @@ def chain_sync(*, chain: Chain, client: ChainClient) -> SyncResult:
         headers_seen: list[BlockHeader] = []
         from_block = previous.number + 1 if previous is not None else head.number + 1
         if from_block <= head.number:
-            logs = client.get_logs(
-                address=None,
+            logs, result.priority_fee = client.logs_and_tip(
                 topics=[[abi.SYNC, abi.PAIR_CREATED, abi.CYCLE_EXECUTED]],
                 from_block=from_block,
                 to_block=head.number,

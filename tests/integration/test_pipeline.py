@@ -269,14 +269,15 @@ def test_a_kill_switch_engaged_during_the_simulation_stops_the_signing(
     result = pipeline.pipeline_sync(bot)
     found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
     (trade_id,) = pipeline.approve(pipeline.choose_for_execution(bot, found))
-    simulate = ChainClient.call
+    simulate = ChainClient.head_tip_and_nonce  # the reads before signing, with the simulation
 
-    def call_then_pause(self, *args, **kwargs):
+    def simulate_then_pause(self, *args, **kwargs):
         out = simulate(self, *args, **kwargs)
+        assert out.call_result is not None  # it was simulated, and it would pay
         execution_pause(chain=bot, reason="operator")  # between simulation and signing
         return out
 
-    monkeypatch.setattr(ChainClient, "call", call_then_pause)
+    monkeypatch.setattr(ChainClient, "head_tip_and_nonce", simulate_then_pause)
     nonce_before = client.transaction_count(DEV_ACCOUNTS[0], "pending")
     trade = pipeline.pipeline_execute(bot, trade_id)
     assert trade.state == Trade.State.REJECTED

@@ -149,3 +149,84 @@ def test_block_records_older_than_the_history_are_trimmed(local_chain, anvil, cl
     assert first.number not in numbers
     assert min(numbers) >= head - BLOCK_HISTORY
     assert head in numbers
+
+
+def _pushed(anvil, number: int | str = "latest"):
+    """A header as the node pushes it over WebSocket (newHeads carries the same fields)."""
+    from arbitrage.chain.client import header_from_rpc
+
+    tag = hex(number) if isinstance(number, int) else number
+    return header_from_rpc(anvil.rpc("eth_getBlockByNumber", tag, False))
+
+
+def test_a_pushed_child_header_spares_the_header_request(
+    local_chain, market, client, deployer, anvil, monkeypatch
+):
+    chain_sync(chain=local_chain, client=client)
+    target = market.pairs[0]
+    swap_exact_in(
+        deployer,
+        market,
+        target,
+        token_in=target.token0,
+        amount_in=_tenth_percent_of_reserve0(client, target.address),
+    )
+    header_reads: list[object] = []
+    real = client.blocks_and_latest
+
+    def counted(numbers):
+        header_reads.append(numbers)
+        return real(numbers)
+
+    monkeypatch.setattr(client, "blocks_and_latest", counted)
+    last = BlockRecord.objects.filter(chain=local_chain).order_by("-number")[0].number
+    changed: set[int] = set()
+    for number in range(last + 1, client.block_number() + 1):  # each block as it was pushed
+        head = _pushed(anvil, number)
+        result = chain_sync(chain=local_chain, client=client, head=head)
+        assert result.head == number
+        changed.update(result.changed_pool_ids)
+    assert header_reads == []  # every pushed header was the last synced block's child
+    pool = Pool.objects.get(chain=local_chain, address=target.address)
+    assert changed == {pool.pk}
+    assert (pool.reserve0, pool.reserve1) == _on_chain_reserves(client, pool)
+    assert BlockRecord.objects.get(chain=local_chain, number=head.number).hash == head.hash
+    # The priority fee came with the logs, as the node suggests it.
+    assert result.priority_fee == int(anvil.rpc("eth_maxPriorityFeePerGas"), 16)
+
+
+def test_a_stale_pushed_header_is_no_reorg(local_chain, client, anvil):
+    chain_sync(chain=local_chain, client=client)
+    anvil.mine(2)
+    chain_sync(chain=local_chain, client=client)
+    stale = _pushed(anvil, client.block_number() - 1)  # a delivery that arrived late
+    result = chain_sync(chain=local_chain, client=client, head=stale)
+    assert result.rewound_to is None
+    assert result.changed_pool_ids == []
+    assert result.head == client.block_number()  # read from the node instead
+
+
+def test_a_pushed_header_from_another_branch_still_finds_the_reorg(
+    local_chain, market, client, deployer, anvil
+):
+    chain_sync(chain=local_chain, client=client)
+    fork_point = anvil.rpc("evm_snapshot")
+    target = market.pairs[1]
+    pool = Pool.objects.get(chain=local_chain, address=target.address)
+    before = (pool.reserve0, pool.reserve1)
+    swap_exact_in(
+        deployer,
+        market,
+        target,
+        token_in=target.token0,
+        amount_in=_tenth_percent_of_reserve0(client, target.address),
+    )
+    chain_sync(chain=local_chain, client=client)
+    anvil.rpc("evm_revert", fork_point)
+    anvil.mine(2)  # the new branch is longer: its head is one past our last synced block
+    head = _pushed(anvil)
+    result = chain_sync(chain=local_chain, client=client, head=head)
+    assert result.rewound_to is not None
+    pool.refresh_from_db()
+    assert (pool.reserve0, pool.reserve1) == before == _on_chain_reserves(client, pool)
+    assert BlockRecord.objects.get(chain=local_chain, number=head.number).hash == head.hash

@@ -7,6 +7,7 @@ import base64
 import json
 import threading
 import time
+from typing import cast
 
 import pytest
 import redis
@@ -65,7 +66,14 @@ def broker():
 @pytest.mark.django_db(transaction=True)
 def test_pushed_heads_queue_one_sync_per_block(anvil, local_chain, broker):
     _watch_while_mining(anvil, ws_url=anvil.url.replace("http://", "ws://"))
-    assert _queued(broker, "sync") == [("arbitrage.tasks.sync_chain", [31337])] * 2
+    queued = _queued(broker, "sync")
+    assert [(task, args[0]) for task, args in queued] == [("arbitrage.tasks.sync_chain", 31337)] * 2
+    # Each sync carries its block's header as the node pushed it: consecutive blocks.
+    headers = [cast(dict[str, str], args[1]) for _, args in queued]
+    assert all(isinstance(header, dict) for header in headers)
+    assert int(headers[1]["number"], 16) == int(headers[0]["number"], 16) + 1
+    assert headers[1]["parentHash"] == headers[0]["hash"]
+    assert set(headers[0]) == {"number", "hash", "parentHash", "timestamp", "baseFeePerGas"}
     assert _queued(broker, "execute") == [("arbitrage.tasks.execute_confirm", [31337])] * 2
 
 
@@ -77,13 +85,15 @@ def test_without_a_websocket_the_watcher_polls(anvil, local_chain, broker, capsy
     assert "polling meanwhile" in capsys.readouterr().err
 
 
-def test_ws_heads_yields_each_new_block_number(anvil, fresh_chain):
+def test_ws_heads_yields_each_new_block_header(anvil, fresh_chain):
     heads = ws_heads(anvil.url.replace("http://", "ws://"))
     numbers: list[int] = []
+    hashes: list[str] = []
 
     def collect() -> None:
-        for number in heads:
-            numbers.append(number)
+        for header in heads:
+            numbers.append(int(header["number"], 16))
+            hashes.append(header["hash"])
             if len(numbers) == 3:
                 return
 
@@ -95,3 +105,4 @@ def test_ws_heads_yields_each_new_block_number(anvil, fresh_chain):
         anvil.rpc("evm_mine")
     reader.join(timeout=10)
     assert numbers == [start + 1, start + 2, start + 3]
+    assert hashes == [anvil.rpc("eth_getBlockByNumber", hex(n), False)["hash"] for n in numbers]

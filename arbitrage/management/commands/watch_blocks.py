@@ -25,8 +25,13 @@ CONFIRM_DELAY_SECONDS = 0.3
 WS_RETRY_SECONDS = 5.0
 
 
-def ws_heads(url: str, timeout: float = 10.0) -> Iterator[int]:
-    """Block numbers as the node announces them; ends when the connection drops."""
+# The header fields a sync needs from a pushed head (the node's own JSON, hex strings).
+HEADER_FIELDS = ("number", "hash", "parentHash", "timestamp", "baseFeePerGas")
+
+
+def ws_heads(url: str, timeout: float = 10.0) -> Iterator[dict[str, str]]:
+    """New heads as the node announces them (their header fields the sync uses); ends when
+    the connection drops."""
     from websockets.exceptions import WebSocketException
     from websockets.sync.client import connect
 
@@ -42,8 +47,8 @@ def ws_heads(url: str, timeout: float = 10.0) -> Iterator[int]:
                 raise ChainRpcError("eth_subscribe", reply.get("error", reply))
             for message in ws:
                 result = (json.loads(message).get("params") or {}).get("result") or {}
-                if "number" in result:
-                    yield int(result["number"], 16)
+                if "number" in result and "hash" in result:
+                    yield {key: result[key] for key in HEADER_FIELDS if key in result}
     except (OSError, TimeoutError, WebSocketException) as exc:
         raise ChainRpcError("eth_subscribe", exc) from exc
 
@@ -80,8 +85,8 @@ class Command(BaseCommand):
         while not self.done():
             if ws_url:
                 try:
-                    for head in ws_heads(ws_url):
-                        self.on_head(head)
+                    for header in ws_heads(ws_url):
+                        self.on_head(int(header["number"], 16), header)
                         if self.done():
                             return
                 except ChainRpcError as exc:
@@ -103,10 +108,15 @@ class Command(BaseCommand):
                 continue
             time.sleep(interval)
 
-    def on_head(self, head: int) -> None:
+    def on_head(self, head: int, header: dict[str, str] | None = None) -> None:
+        """Queue the block's sync; a pushed head's header goes with it (public chain data: it
+        spares the sync a request to the node for the head and the reorg check)."""
         if head == self.last:
             return
-        sync_chain.apply_async(args=(self.chain.chain_id,), queue="sync")
+        args: tuple[object, ...] = (self.chain.chain_id,)
+        if header is not None:
+            args = (self.chain.chain_id, header)
+        sync_chain.apply_async(args=args, queue="sync")
         # Confirmations wait a moment: the execute worker's first job in a new block is the
         # block's own trade, and the two would share the CPU.
         execute_confirm.apply_async(
