@@ -14,6 +14,7 @@ from arbitrage.chain.client import header_from_rpc
 from arbitrage.models import Chain
 from arbitrage.services import pipeline
 from arbitrage.services.control import control_for
+from arbitrage.services.sync import EarlyChanges
 
 logger = logging.getLogger(__name__)
 
@@ -24,39 +25,65 @@ def _chain(chain_id: int) -> Chain | None:
 
 @shared_task(name="arbitrage.tasks.sync_chain", acks_late=True)
 def sync_chain(chain_id: int, head: dict[str, str] | None = None) -> dict[str, object]:
-    """Sync the chain; `head` is the header the node pushed to the block watcher."""
+    """Sync the chain; `head` is the header the node pushed to the block watcher. A steady
+    block's new reserves go on to the scan as soon as they are read (the sync then records
+    them); anything else that changed (cold starts, a rewind) is scanned after the commit."""
     chain = _chain(chain_id)
     if chain is None:
         return {"skipped": "unknown or inactive chain"}
-    result = pipeline.pipeline_sync(chain, header_from_rpc(head) if head else None)
-    if result.changed_pool_ids:
+
+    def hand_on(changes: EarlyChanges) -> None:
         scan_chain.apply_async(
             args=(
                 chain_id,
-                result.changed_pool_ids,
-                result.head,
-                result.base_fee_per_gas,
-                result.priority_fee,
+                sorted(changes.reserves),
+                changes.head,
+                changes.base_fee_per_gas,
+                changes.priority_fee,
+                [[pool, r0, r1] for pool, (r0, r1) in sorted(changes.reserves.items())],
+                changes.mined,
             ),
+            queue="scan",
+        )
+
+    result = pipeline.pipeline_sync(chain, header_from_rpc(head) if head else None, hand_on)
+    rest = sorted(set(result.changed_pool_ids) - set(result.handed_on))
+    if rest:
+        scan_chain.apply_async(
+            args=(chain_id, rest, result.head, result.base_fee_per_gas, result.priority_fee),
             queue="scan",
         )
     return {"head": result.head, "changed": len(result.changed_pool_ids)}
 
 
 @shared_task(name="arbitrage.tasks.scan_chain", acks_late=True)
-def scan_chain(
+def scan_chain(  # noqa: PLR0917 - a task takes its arguments as queued, positionally
     chain_id: int,
     pool_ids: list[int],
     block_number: int,
     base_fee: int | None = None,
     tip: int | None = None,
+    reserves: list[list[int]] | None = None,
+    mined: list[str] | None = None,
 ) -> dict[str, object]:
+    """Scan the changed pools. `reserves` ([pool, reserve0, reserve1], from the block's logs)
+    come ahead of the sync's commit, and `mined` names our transactions that block executed."""
     chain = _chain(chain_id)
     if chain is None:
         return {"skipped": "unknown or inactive chain"}
     control = control_for(chain=chain)  # read once for the scan and the choice
-    found = pipeline.pipeline_scan(chain, pool_ids, block_number, base_fee, tip, control=control)
-    chosen = pipeline.choose_for_execution(chain, found, settle=True, control=control)
+    found = pipeline.pipeline_scan(
+        chain,
+        pool_ids,
+        block_number,
+        base_fee,
+        tip,
+        control=control,
+        reserves={pool: (r0, r1) for pool, r0, r1 in reserves} if reserves else None,
+    )
+    chosen = pipeline.choose_for_execution(
+        chain, found, settle=True, control=control, mined=set(mined or ())
+    )
     trade_ids = pipeline.approve(chosen)
     for trade_id in trade_ids:
         execute_trade.apply_async(args=(trade_id,), queue="execute")

@@ -4,6 +4,7 @@ sync -> scan -> choose -> execute -> confirm."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +21,7 @@ from arbitrage.services.execute import (
     trades_recover,
 )
 from arbitrage.services.scan import engine_reset, scan_pools
-from arbitrage.services.sync import SyncResult, chain_sync
+from arbitrage.services.sync import EarlyChanges, SyncResult, chain_sync
 from arbitrage.services.trades import trade_approve
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,12 @@ def execution_context(chain: Chain) -> ExecutionContext:
     return ExecutionContext(client=client_for_chain(chain), signer=_signer(mode), mode=mode)
 
 
-def pipeline_sync(chain: Chain, head: BlockHeader | None = None) -> SyncResult:
-    result = chain_sync(chain=chain, client=client_for_chain(chain), head=head)
+def pipeline_sync(
+    chain: Chain,
+    head: BlockHeader | None = None,
+    early: Callable[[EarlyChanges], None] | None = None,
+) -> SyncResult:
+    result = chain_sync(chain=chain, client=client_for_chain(chain), head=head, early=early)
     if result.rewound_to is not None:
         engine_reset(chain)  # reserves went back in time: rebuild from the database
     return result
@@ -60,9 +65,11 @@ def pipeline_scan(
     tip: int | None = None,
     *,
     control: ExecutionControl | None = None,
+    reserves: dict[int, tuple[int, int]] | None = None,
 ) -> list[Opportunity]:
     """Scan the changed pools; gas is priced at the block's base fee plus the priority fee
-    the sync read with its logs (each read from the node when not given)."""
+    the sync read with its logs (each read from the node when not given). `reserves`, when the
+    sync handed them on from the logs, stand in for the pools' rows (not yet committed)."""
     if not (control or control_for(chain=chain)).scanning_enabled:
         return []
     client = client_for_chain(chain)
@@ -70,21 +77,25 @@ def pipeline_scan(
         base_fee = client.block("latest").base_fee_per_gas
     gas_price = base_fee + (client.max_priority_fee() if tip is None else tip)
     found = scan_pools(
-        chain=chain, pool_ids=pool_ids, block_number=block_number, gas_price_wei=gas_price
+        chain=chain,
+        pool_ids=pool_ids,
+        block_number=block_number,
+        gas_price_wei=gas_price,
+        reserves=reserves,
     )
     return sorted(found, key=lambda o: o.net_profit, reverse=True)
 
 
-def _in_flight_paths(chain: Chain) -> list[list[int]]:
+def _in_flight_paths(chain: Chain, mined: Collection[str] = ()) -> list[list[int]]:
     """Pool paths of our trades sent but not yet mined (a mined one, waiting only for its
-    confirmations, is already in the reserves we read)."""
-    return list(
-        Trade.objects.filter(
-            opportunity__chain=chain,
-            state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
-            block_number__isnull=True,
-        ).values_list("opportunity__pool_path", flat=True)
-    )
+    confirmations, is already in the reserves we read; `mined` names those the sync has seen
+    mined but may not have marked yet)."""
+    rows = Trade.objects.filter(
+        opportunity__chain=chain,
+        state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
+        block_number__isnull=True,
+    ).values_list("opportunity__pool_path", "tx_hash")
+    return [path for path, tx_hash in rows if tx_hash not in mined]
 
 
 def choose_for_execution(
@@ -93,6 +104,7 @@ def choose_for_execution(
     *,
     settle: bool = False,
     control: ExecutionControl | None = None,
+    mined: set[str] | None = None,
 ) -> list[Opportunity]:
     """The best opportunities that share no pool, within the free in-flight slots. With
     `settle`, when our own unsettled trades hold some back (their pools, or all the slots), our
@@ -100,13 +112,14 @@ def choose_for_execution(
     control = control or control_for(chain=chain)
     if control.execution_paused:
         return []
-    in_flight = _in_flight_paths(chain)
+    mined = mined or set()
+    in_flight = _in_flight_paths(chain, mined)
     if settle and in_flight:
         busy = {pool for path in in_flight for pool in path}
         full = len(in_flight) >= control.max_trades_in_flight
         if full or any(busy & set(o.pool_path) for o in found):
             pipeline_confirm(chain)
-            in_flight = _in_flight_paths(chain)
+            in_flight = _in_flight_paths(chain, mined)
     slots = max(0, control.max_trades_in_flight - len(in_flight))
     chosen: list[Opportunity] = []
     # A pool that an unconfirmed trade of ours will move is not priced right yet.

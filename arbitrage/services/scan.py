@@ -209,11 +209,21 @@ def opportunities_from(
 
 
 def scan_pools(
-    *, chain: Chain, pool_ids: list[int], block_number: int, gas_price_wei: int
+    *,
+    chain: Chain,
+    pool_ids: list[int],
+    block_number: int,
+    gas_price_wei: int,
+    reserves: dict[int, tuple[int, int]] | None = None,
 ) -> list[Opportunity]:
-    """Re-evaluate the cycles through these pools at their current reserves."""
+    """Re-evaluate the cycles through these pools at their current reserves: `reserves` when
+    given (read from the block's logs, handed on by the sync before it commits them), else the
+    pools' rows."""
     warm = engine_for(chain)
     pools = tradable_pools(chain, pool_ids=pool_ids)
+    for pool in pools:
+        if reserves is not None and pool.pk in reserves:
+            pool.reserve0, pool.reserve1 = reserves[pool.pk]
     gone = (set(pool_ids) - {p.pk for p in pools}) & warm.pool_ids
     if gone:  # deactivated, or a token was blocked or flagged: its cycles go too
         warm.engine.remove_pools(sorted(gone))

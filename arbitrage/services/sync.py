@@ -8,7 +8,7 @@ since the last synced block, store reserve history, and report which pools chang
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,19 @@ logger = logging.getLogger(__name__)
 BLOCK_HISTORY = 256
 
 
+@dataclass(frozen=True)
+class EarlyChanges:
+    """A steady-state block's new reserves, handed on before the sync writes them down: what
+    the scan needs, straight from the node's logs. `mined` are the hashes of our own
+    transactions the block's logs show executed (their trades no longer hold pools back)."""
+
+    head: int
+    base_fee_per_gas: int
+    priority_fee: int | None
+    reserves: dict[int, tuple[int, int]]
+    mined: list[str]
+
+
 @dataclass
 class SyncResult:
     head: int
@@ -39,6 +52,8 @@ class SyncResult:
     # The node's suggested priority fee, read with the logs (None when no logs were read).
     priority_fee: int | None = None
     changed_pool_ids: list[int] = field(default_factory=list)
+    # Pools already handed on with their new reserves (see chain_sync's `early`).
+    handed_on: list[int] = field(default_factory=list)
     discovered: int = 0
     rewound_to: int | None = None
 
@@ -280,10 +295,15 @@ def _save_snapshots(snapshots: Iterable[ReserveSnapshot]) -> None:
 
 
 def _apply_sync_logs(
-    chain: Chain, client: ChainClient, logs: list[Any], head: BlockHeader
+    chain: Chain,
+    client: ChainClient,
+    logs: list[Any],
+    head: BlockHeader,
+    hand_on: Callable[[dict[int, tuple[int, int]]], None] | None = None,
 ) -> tuple[list[int], list[BlockHeader]]:
     """Apply Sync logs; returns the changed pools and the headers of the blocks they came from
-    (other than the head), for the caller to record with the head in one statement."""
+    (other than the head), for the caller to record with the head in one statement. The
+    pools' final reserves go to `hand_on` before anything is written."""
     addresses = {str(to_checksum_address(str(log["address"]))) for log in logs}
     by_address = {
         p.address.lower(): p
@@ -305,6 +325,11 @@ def _apply_sync_logs(
         latest[(pool.pk, block)] = (*reserves, "0x" + bytes(log["blockHash"]).hex())
     if not latest:
         return [], []
+    if hand_on is not None:
+        newest: dict[int, tuple[int, int]] = {}
+        for (pool_id, _block), (r0, r1, _hash) in sorted(latest.items(), key=lambda i: i[0][1]):
+            newest[pool_id] = (r0, r1)
+        hand_on(newest)
     others = sorted({block for _, block in latest} - {head.number})
     headers = {**client.blocks(others), head.number: head}
     snapshots = []
@@ -384,16 +409,21 @@ def _record_blocks(chain: Chain, headers: Iterable[BlockHeader]) -> None:
 TRIM_EVERY = 32
 
 
-def _note_our_executions(chain: Chain, logs: list[Any]) -> None:
-    """Our executor's CycleExecuted events in these logs: the trades behind them are mined, so
-    their pools' new reserves already include them and they stop holding those pools back
-    (they still wait for their confirmations; a reorg clears the mark, see trades_rewind)."""
+def _our_executions(chain: Chain, logs: list[Any]) -> dict[int, list[str]]:
+    """Our executor's CycleExecuted events in these logs: transaction hashes by block."""
     executor = (chain.executor_address or "").lower()
     mined: dict[int, list[str]] = {}
     for log in logs:
         if _topic0(log) == abi.CYCLE_EXECUTED and str(log["address"]).lower() == executor:
             tx_hash = "0x" + bytes(log["transactionHash"]).hex()
             mined.setdefault(int(log["blockNumber"]), []).append(tx_hash)
+    return mined
+
+
+def _note_our_executions(mined: dict[int, list[str]]) -> None:
+    """Our executor's CycleExecuted events in these logs: the trades behind them are mined, so
+    their pools' new reserves already include them and they stop holding those pools back
+    (they still wait for their confirmations; a reorg clears the mark, see trades_rewind)."""
     for block, hashes in mined.items():
         # (tx_hash is unique, and only our own trades carry one: no join needed)
         Trade.objects.filter(
@@ -430,13 +460,25 @@ def _heads(
     return client.blocks_and_latest([previous.number] if previous else [])
 
 
-def chain_sync(*, chain: Chain, client: ChainClient, head: BlockHeader | None = None) -> SyncResult:
+def chain_sync(
+    *,
+    chain: Chain,
+    client: ChainClient,
+    head: BlockHeader | None = None,
+    early: Callable[[EarlyChanges], None] | None = None,
+) -> SyncResult:
     """Bring the chain's pools up to the head block. One sync per chain at a time.
 
     In the steady state this is one request for the logs (Sync, PairCreated and our
     executor's CycleExecuted since the last synced block) with the priority fee. `head`, the
     header the node pushed, spares the request for the head and the last synced block's
-    header when it is that block's child; otherwise both are read in one batch."""
+    header when it is that block's child; otherwise both are read in one batch.
+
+    `early`, in the steady state (no reorg, no pool discovered, every changed pool already
+    synced), receives the block's new reserves as soon as they are read from the logs, before
+    the sync writes them down and commits: the scan can start while the sync records history.
+    Those pools are listed in `handed_on`; what changed otherwise (cold starts, a rewind) is
+    only in `changed_pool_ids`, after the commit."""
     with transaction.atomic():
         Chain.objects.select_for_update().get(pk=chain.pk)
         previous = last_block(chain)
@@ -490,9 +532,25 @@ def chain_sync(*, chain: Chain, client: ChainClient, head: BlockHeader | None = 
             quiet = [d.pk for d in dexes if d not in lagging and d not in created]
             if quiet:
                 Dex.objects.filter(pk__in=quiet).update(discovered_to_block=head.number)
-            _note_our_executions(chain, logs)
+            mined = _our_executions(chain, logs)
+            _note_our_executions(mined)
             sync_logs = [log for log in logs if _topic0(log) == abi.SYNC]
-            synced, headers_seen = _apply_sync_logs(chain, client, sync_logs, head)
+            hand_on = None
+            if early is not None and result.rewound_to is None and not result.discovered:
+
+                def hand_on(reserves: dict[int, tuple[int, int]]) -> None:
+                    early(
+                        EarlyChanges(
+                            head=head.number,
+                            base_fee_per_gas=head.base_fee_per_gas,
+                            priority_fee=result.priority_fee,
+                            reserves=reserves,
+                            mined=[h for hashes in mined.values() for h in hashes],
+                        )
+                    )
+                    result.handed_on = sorted(reserves)
+
+            synced, headers_seen = _apply_sync_logs(chain, client, sync_logs, head, hand_on)
             changed.update(synced)
         cold = list(Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=True))
         if cold:

@@ -15,6 +15,7 @@ from arbitrage.models import Opportunity, Pool, Threshold, Trade
 from arbitrage.services import pipeline
 from arbitrage.services.control import control_for, execution_pause
 from arbitrage.services.execute import trade_execute
+from arbitrage.services.scan import engine_reset
 from arbitrage.services.trades import trade_approve
 from tests.integration.pipeline_helpers import (
     approved_trade_for_a_mispricing,
@@ -305,3 +306,47 @@ def test_the_scan_settles_our_own_trade_only_when_it_holds_something_back(
     chosen = pipeline.choose_for_execution(bot, found, settle=True)
     assert chosen
     assert Trade.objects.get(pk=trade.pk).state == Trade.State.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_reserves_handed_on_by_the_sync_stand_in_for_uncommitted_rows(bot, market, client, trader):
+    from arbitrage.services.sync import EarlyChanges
+
+    first, _ = twin_pairs(market)
+    pool = Pool.objects.get(chain=bot, address=first.address)
+    stale = (pool.reserve0, pool.reserve1)
+    push_price(trader, market, client, first, bps=300)
+    handed: list[EarlyChanges] = []
+    result = pipeline.pipeline_sync(bot, early=handed.append)
+    (changes,) = handed
+    fresh = changes.reserves[pool.pk]
+
+    def scan(row: tuple[int, int], **kwargs: object) -> list[tuple[str, int, int]]:
+        """A scan from a cold engine with the pool's row at `row` (each opportunity is
+        stored once per block, so the block's earlier ones are cleared first)."""
+        Opportunity.objects.filter(block_number=result.head).delete()
+        Pool.objects.filter(pk=pool.pk).update(reserve0=row[0], reserve1=row[1])
+        engine_reset()
+        found = pipeline.pipeline_scan(bot, result.handed_on, result.head, **kwargs)
+        return [(o.cycle_key, o.amount_in, o.net_profit) for o in found]
+
+    committed = scan(fresh)
+    assert any(str(pool.pk) in key.split("-") for key, _, _ in committed)
+    # As if the sync had not committed yet: the row still holds the old reserves.
+    assert scan(stale) != committed
+    assert scan(stale, reserves=changes.reserves) == committed
+
+
+@pytest.mark.django_db
+def test_a_trade_the_sync_saw_mined_does_not_hold_its_pools_back(bot, market, client, trader):
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    (trade,) = run_once(bot)
+    push_price(trader, market, client, first, bps=300)  # the same pools, mispriced again
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert found
+    # Mined, but the sync that saw its event has not committed the mark yet.
+    Trade.objects.filter(pk=trade.pk).update(block_number=None)
+    assert pipeline.choose_for_execution(bot, found) == []
+    assert pipeline.choose_for_execution(bot, found, mined={trade.tx_hash})

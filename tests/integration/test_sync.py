@@ -230,3 +230,63 @@ def test_a_pushed_header_from_another_branch_still_finds_the_reorg(
     pool.refresh_from_db()
     assert (pool.reserve0, pool.reserve1) == before == _on_chain_reserves(client, pool)
     assert BlockRecord.objects.get(chain=local_chain, number=head.number).hash == head.hash
+
+
+def test_a_steady_block_hands_its_reserves_on_before_writing_them(
+    local_chain, market, client, deployer
+):
+    from arbitrage.services.sync import EarlyChanges
+
+    assert_no_hand_on: list[EarlyChanges] = []
+    first = chain_sync(chain=local_chain, client=client, early=assert_no_hand_on.append)
+    assert assert_no_hand_on == []  # discovery and cold starts are scanned after the commit
+    assert first.handed_on == []
+    target = market.pairs[0]
+    pool = Pool.objects.get(chain=local_chain, address=target.address)
+    before = (pool.reserve0, pool.reserve1)
+    swap_exact_in(
+        deployer,
+        market,
+        target,
+        token_in=target.token0,
+        amount_in=_tenth_percent_of_reserve0(client, target.address),
+    )
+    seen: list[tuple[EarlyChanges, tuple[int, int]]] = []
+
+    def hand_on(changes: EarlyChanges) -> None:
+        row = Pool.objects.get(pk=pool.pk)  # what the database holds at that moment
+        seen.append((changes, (row.reserve0, row.reserve1)))
+
+    result = chain_sync(chain=local_chain, client=client, early=hand_on)
+    ((changes, row_then),) = seen
+    assert row_then == before  # handed on before the sync wrote them down
+    assert changes.reserves == {pool.pk: _on_chain_reserves(client, pool)}
+    assert changes.head == result.head == client.block_number()
+    assert changes.base_fee_per_gas == client.block("latest").base_fee_per_gas
+    assert changes.priority_fee == result.priority_fee
+    assert changes.mined == []
+    assert result.handed_on == result.changed_pool_ids == [pool.pk]
+    pool.refresh_from_db()
+    assert (pool.reserve0, pool.reserve1) == changes.reserves[pool.pk]  # and then wrote them
+
+
+def test_a_reorg_is_not_handed_on_early(local_chain, market, client, deployer, anvil):
+    chain_sync(chain=local_chain, client=client)
+    fork_point = anvil.rpc("evm_snapshot")
+    target = market.pairs[1]
+    swap_exact_in(
+        deployer,
+        market,
+        target,
+        token_in=target.token0,
+        amount_in=_tenth_percent_of_reserve0(client, target.address),
+    )
+    chain_sync(chain=local_chain, client=client)
+    anvil.rpc("evm_revert", fork_point)
+    anvil.mine(1)
+    handed: list[object] = []
+    result = chain_sync(chain=local_chain, client=client, early=handed.append)
+    assert result.rewound_to is not None
+    assert handed == []  # rewound pools are read back from the database after the commit
+    assert result.handed_on == []
+    assert result.changed_pool_ids
