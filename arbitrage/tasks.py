@@ -86,16 +86,19 @@ def scan_chain(  # noqa: PLR0917 - a task takes its arguments as queued, positio
     )
     trade_ids = pipeline.approve(chosen)
     for trade_id in trade_ids:
-        execute_trade.apply_async(args=(trade_id,), queue="execute")
+        execute_trade.apply_async(args=(trade_id, chain.pk), queue="execute")
     return {"opportunities": len(found), "trades": trade_ids}
 
 
 @shared_task(name="arbitrage.tasks.execute_trade", acks_late=True)
-def execute_trade(trade_id: int) -> dict[str, object]:
+def execute_trade(trade_id: int, chain_id: int | None = None) -> dict[str, object]:
+    """Execute a trade. The scan names its chain (`chain_id`, the Chain row's primary key), so
+    a worker that already holds the chain's client reads nothing before the trade's lock."""
     from arbitrage.models import Trade
 
-    trade = Trade.objects.select_related("opportunity__chain").get(pk=trade_id)
-    trade = pipeline.pipeline_execute(trade.opportunity.chain, trade_id)
+    if chain_id is None:
+        chain_id = Trade.objects.values_list("opportunity__chain_id", flat=True).get(pk=trade_id)
+    trade = pipeline.pipeline_execute_on(chain_id, trade_id)
     return {"trade": trade_id, "state": trade.state}
 
 

@@ -24,6 +24,13 @@ def client_for_chain(chain: Chain) -> ChainClient:
         return client
 
 
+def client_for_chain_pk(pk: int) -> ChainClient:
+    """The client of the chain with this primary key; the row is read only to make it."""
+    with _lock:
+        client = _clients.get(pk)
+    return client if client is not None else client_for_chain(Chain.objects.get(pk=pk))
+
+
 def clients_reset() -> None:
     with _lock:
         _clients.clear()

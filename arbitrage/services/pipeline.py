@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from arbitrage.chain.client import BlockHeader
-from arbitrage.chain.registry import client_for_chain
+from arbitrage.chain.registry import client_for_chain, client_for_chain_pk
 from arbitrage.chain.signer import Signer, signer_from_secrets
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Trade
 from arbitrage.services.control import control_for
@@ -146,6 +146,14 @@ def approve(chosen: list[Opportunity]) -> list[int]:
 
 def pipeline_execute(chain: Chain, trade_id: int) -> Trade:
     return trade_execute(trade_id=trade_id, ctx=execution_context(chain))
+
+
+def pipeline_execute_on(chain_pk: int, trade_id: int) -> Trade:
+    """As pipeline_execute, for the chain with this primary key: its client is this process's
+    (the Chain row is read only to make the first one)."""
+    mode = settings.ARBX_EXECUTION_MODE
+    ctx = ExecutionContext(client=client_for_chain_pk(chain_pk), signer=_signer(mode), mode=mode)
+    return trade_execute(trade_id=trade_id, ctx=ctx)
 
 
 def pipeline_confirm(chain: Chain) -> int:

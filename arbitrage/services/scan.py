@@ -186,19 +186,14 @@ def opportunities_from(
     best = best[:MAX_STORED_PER_SCAN]
     if not best:
         return []
-    existing = set(
-        Opportunity.objects.filter(
-            chain=chain, block_number=block_number, cycle_key__in=[o.cycle_key for o in best]
-        ).values_list("cycle_key", flat=True)
-    )
-    new = [o for o in best if o.cycle_key not in existing]
     try:
         with transaction.atomic():
-            return Opportunity.objects.bulk_create(new)
+            return Opportunity.objects.bulk_create(best)
     except IntegrityError:
-        # Another worker stored some of them between our read and our write: go one by one.
+        # Some are stored already (a second scan of the block, or another worker's): go one
+        # by one, and return only those stored now.
         stored = []
-        for opportunity in new:
+        for opportunity in best:
             try:
                 with transaction.atomic():
                     opportunity.save()

@@ -528,10 +528,6 @@ def chain_sync(
                         chain=chain, client=client, dex=dex, logs=dex_logs, to_block=head.number
                     )
                 )
-            # Every other DEX has seen no new pair up to the head: move its cursor in one go.
-            quiet = [d.pk for d in dexes if d not in lagging and d not in created]
-            if quiet:
-                Dex.objects.filter(pk__in=quiet).update(discovered_to_block=head.number)
             mined = _our_executions(chain, logs)
             _note_our_executions(mined)
             sync_logs = [log for log in logs if _topic0(log) == abi.SYNC]
@@ -552,6 +548,11 @@ def chain_sync(
 
             synced, headers_seen = _apply_sync_logs(chain, client, sync_logs, head, hand_on)
             changed.update(synced)
+            # Every other DEX has seen no new pair up to the head: move its cursor in one go
+            # (after the hand-on: bookkeeping, not on the way to the scan).
+            quiet = [d.pk for d in dexes if d not in lagging and d not in created]
+            if quiet:
+                Dex.objects.filter(pk__in=quiet).update(discovered_to_block=head.number)
         cold = list(Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=True))
         if cold:
             changed.update(_cold_start(chain, client, cold, head))

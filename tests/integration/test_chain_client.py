@@ -11,7 +11,7 @@ import pytest
 
 from arbitrage.chain import abi
 from arbitrage.chain.client import ChainClient, ChainMismatchError, ChainRpcError
-from arbitrage.chain.registry import client_for_chain, clients_reset
+from arbitrage.chain.registry import client_for_chain, client_for_chain_pk, clients_reset
 from arbitrage.localnet.anvil import free_port
 from arbitrage.services.market import chain_upsert
 
@@ -95,6 +95,19 @@ def test_the_chain_id_is_checked_against_the_chain_row(anvil):
     wrong = chain_upsert(chain_id=1, name="mainnet?", rpc_urls=[anvil.url])
     with pytest.raises(ChainMismatchError, match="serves chain 31337, not chain 1"):
         client_for_chain(wrong)
+    clients_reset()
+
+
+@pytest.mark.django_db
+def test_the_client_by_primary_key_is_the_chains_own(anvil, django_assert_num_queries):
+    clients_reset()
+    chain = chain_upsert(chain_id=31337, name="anvil", rpc_urls=[anvil.url])
+    with django_assert_num_queries(1):  # the row, to make the client
+        first = client_for_chain_pk(chain.pk)
+    with django_assert_num_queries(0):  # then no query at all
+        assert client_for_chain_pk(chain.pk) is first
+    assert client_for_chain(chain) is first
+    assert first.chain_id() == 31337
     clients_reset()
 
 

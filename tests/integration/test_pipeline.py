@@ -350,3 +350,17 @@ def test_a_trade_the_sync_saw_mined_does_not_hold_its_pools_back(bot, market, cl
     Trade.objects.filter(pk=trade.pk).update(block_number=None)
     assert pipeline.choose_for_execution(bot, found) == []
     assert pipeline.choose_for_execution(bot, found, mined={trade.tx_hash})
+
+
+@pytest.mark.django_db
+def test_a_second_scan_of_a_block_stores_nothing_twice(bot, market, client, trader):
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert found
+    stored = Opportunity.objects.filter(block_number=result.head).count()
+    assert stored == len(found)
+    engine_reset()  # a restarted worker scans the block again
+    assert pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head) == []
+    assert Opportunity.objects.filter(block_number=result.head).count() == stored
