@@ -151,6 +151,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     from arbitrage.models import Opportunity, Pool, Token, Trade
     from arbitrage.services import pipeline
     from arbitrage.services.snapshot import SNAPSHOT_FILE
+    from bench.celery_workers import start_worker
 
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     os.environ["ARBX_SIGNER_KEY"] = DEV_KEYS[0]  # anvil's public development key
@@ -315,33 +316,15 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
         pipeline.pipeline_sync(chain)
         env = dict(os.environ)
         # One worker per queue, as deployed (bulkheads): a slow sync never delays an execution.
+        debug = bool(os.environ.get("BENCH_DEBUG"))
         workers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "-Q",
-                    queues,
-                    "-P",
-                    os.environ.get("BENCH_POOL", "solo"),
-                    "-c",
-                    "1",
-                    "-n",
-                    f"{queues.split(',')[0]}@%h",
-                    "--loglevel",
-                    "INFO" if os.environ.get("BENCH_DEBUG") else "WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                cwd=ROOT,
+            start_worker(
+                "config",
+                queues,
+                pool=os.environ.get("BENCH_POOL", "solo"),
+                loglevel="INFO" if debug else "WARNING",
+                log=ROOT / ".run" / f"bench-worker-{queues.split(',')[0]}.log" if debug else None,
                 env=env,
-                stderr=(ROOT / ".run" / f"bench-worker-{queues.split(',')[0]}.log").open("w")
-                if os.environ.get("BENCH_DEBUG")
-                else None,
             )
             for queues in ("sync", "scan", "execute,default")
         ]

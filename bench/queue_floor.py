@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,10 @@ import redis
 from celery import Celery
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.celery_workers import start_worker  # noqa: E402 - after the project's root is on the path
+
 BROKER = os.environ.get("FLOOR_REDIS_URL", "redis://127.0.0.1:6379/12")
 DATABASE = os.environ.get("FLOOR_DATABASE_URL", "postgresql://arbx:arbx@127.0.0.1:5432/arbx")
 QUEUES = ("floor_sync", "floor_scan", "floor_execute")
@@ -102,31 +105,8 @@ def main() -> None:
         conn.execute("CREATE TABLE floor_audit (id bigserial PRIMARY KEY, stage int)")
     client = _redis()
     client.flushdb()
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "bench.queue_floor",
-                "worker",
-                "-Q",
-                queue,
-                "-P",
-                "solo",
-                "-n",
-                f"{queue}@%h",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        for queue in QUEUES
-    ]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers = [start_worker("bench.queue_floor", queue, env=env) for queue in QUEUES]
     rows = []
     try:
         time.sleep(4)

@@ -302,6 +302,8 @@ def test_the_scan_settles_our_own_trade_only_when_it_holds_something_back(
     # As if the sync had not seen the trade's event: it still holds its pools back.
     Trade.objects.filter(pk=trade.pk).update(block_number=None)
     assert pipeline.choose_for_execution(bot, found) == []
+    # A sync that saw the event but has not committed the mark yet names it as mined.
+    assert pipeline.choose_for_execution(bot, found, mined={trade.tx_hash})
     # With settle, the scan settles what is mined, and then the pools are free.
     chosen = pipeline.choose_for_execution(bot, found, settle=True)
     assert chosen
@@ -335,21 +337,6 @@ def test_reserves_handed_on_by_the_sync_stand_in_for_uncommitted_rows(bot, marke
     # As if the sync had not committed yet: the row still holds the old reserves.
     assert scan(stale) != committed
     assert scan(stale, reserves=changes.reserves) == committed
-
-
-@pytest.mark.django_db
-def test_a_trade_the_sync_saw_mined_does_not_hold_its_pools_back(bot, market, client, trader):
-    first, _ = twin_pairs(market)
-    push_price(trader, market, client, first, bps=300)
-    (trade,) = run_once(bot)
-    push_price(trader, market, client, first, bps=300)  # the same pools, mispriced again
-    result = pipeline.pipeline_sync(bot)
-    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
-    assert found
-    # Mined, but the sync that saw its event has not committed the mark yet.
-    Trade.objects.filter(pk=trade.pk).update(block_number=None)
-    assert pipeline.choose_for_execution(bot, found) == []
-    assert pipeline.choose_for_execution(bot, found, mined={trade.tx_hash})
 
 
 @pytest.mark.django_db

@@ -21,6 +21,30 @@ def _on_chain_reserves(client, pool):
     return abi.decode_reserves(client.call_batch([(pool.address, abi.GET_RESERVES)])[0])
 
 
+def _swap_tenth(deployer, market, client, target) -> None:
+    """Sell a tenth of a percent of the pair's reserve0 into it."""
+    amount = _tenth_percent_of_reserve0(client, target.address)
+    swap_exact_in(deployer, market, target, token_in=target.token0, amount_in=amount)
+
+
+def _swap_synced_then_orphaned(local_chain, market, client, deployer, anvil, *, new_blocks=1):
+    """Sync; swap in a pair and sync that; then the swap's block leaves the chain and
+    `new_blocks` of another branch take its place. Returns the pair's pool, its reserves
+    before the swap and with the orphaned swap."""
+    chain_sync(chain=local_chain, client=client)
+    fork_point = anvil.rpc("evm_snapshot")
+    target = market.pairs[1]
+    pool = Pool.objects.get(chain=local_chain, address=target.address)
+    before = (pool.reserve0, pool.reserve1)
+    _swap_tenth(deployer, market, client, target)
+    chain_sync(chain=local_chain, client=client)
+    pool.refresh_from_db()
+    orphaned = (pool.reserve0, pool.reserve1)
+    anvil.rpc("evm_revert", fork_point)
+    anvil.mine(new_blocks)
+    return pool, before, orphaned
+
+
 def test_it_discovers_every_pair_with_its_tokens(local_chain, market, client):
     result = chain_sync(chain=local_chain, client=client)
     assert result.discovered == len(market.pairs)
@@ -46,13 +70,7 @@ def test_a_swap_changes_exactly_its_pool_and_is_stored_in_history(
 ):
     chain_sync(chain=local_chain, client=client)
     target = market.pairs[0]
-    swap_exact_in(
-        deployer,
-        market,
-        target,
-        token_in=target.token0,
-        amount_in=_tenth_percent_of_reserve0(client, target.address),
-    )
+    _swap_tenth(deployer, market, client, target)
     result = chain_sync(chain=local_chain, client=client)
     pool = Pool.objects.get(chain=local_chain, address=target.address)
     assert result.changed_pool_ids == [pool.pk]
@@ -70,25 +88,11 @@ def test_a_second_sync_with_no_new_block_changes_nothing(local_chain, client):
 
 
 def test_a_reorg_is_detected_rewound_and_resynced(local_chain, market, client, deployer, anvil):
-    chain_sync(chain=local_chain, client=client)
-    fork_point = anvil.rpc("evm_snapshot")
-    target = market.pairs[1]
-    pool = Pool.objects.get(chain=local_chain, address=target.address)
-    before = (pool.reserve0, pool.reserve1)
-    swap_exact_in(
-        deployer,
-        market,
-        target,
-        token_in=target.token0,
-        amount_in=_tenth_percent_of_reserve0(client, target.address),
-    )
-    chain_sync(chain=local_chain, client=client)
-    pool.refresh_from_db()
-    orphaned = (pool.reserve0, pool.reserve1)
-    assert orphaned != before
     # The swap's block leaves the chain; another block takes its height.
-    anvil.rpc("evm_revert", fork_point)
-    anvil.mine(1)
+    pool, before, orphaned = _swap_synced_then_orphaned(
+        local_chain, market, client, deployer, anvil
+    )
+    assert orphaned != before
     result = chain_sync(chain=local_chain, client=client)
     assert result.rewound_to is not None
     pool.refresh_from_db()
@@ -164,13 +168,7 @@ def test_a_pushed_child_header_spares_the_header_request(
 ):
     chain_sync(chain=local_chain, client=client)
     target = market.pairs[0]
-    swap_exact_in(
-        deployer,
-        market,
-        target,
-        token_in=target.token0,
-        amount_in=_tenth_percent_of_reserve0(client, target.address),
-    )
+    _swap_tenth(deployer, market, client, target)
     header_reads: list[object] = []
     real = client.blocks_and_latest
 
@@ -209,21 +207,10 @@ def test_a_stale_pushed_header_is_no_reorg(local_chain, client, anvil):
 def test_a_pushed_header_from_another_branch_still_finds_the_reorg(
     local_chain, market, client, deployer, anvil
 ):
-    chain_sync(chain=local_chain, client=client)
-    fork_point = anvil.rpc("evm_snapshot")
-    target = market.pairs[1]
-    pool = Pool.objects.get(chain=local_chain, address=target.address)
-    before = (pool.reserve0, pool.reserve1)
-    swap_exact_in(
-        deployer,
-        market,
-        target,
-        token_in=target.token0,
-        amount_in=_tenth_percent_of_reserve0(client, target.address),
+    # The new branch is longer: its head is one past our last synced block.
+    pool, before, _ = _swap_synced_then_orphaned(
+        local_chain, market, client, deployer, anvil, new_blocks=2
     )
-    chain_sync(chain=local_chain, client=client)
-    anvil.rpc("evm_revert", fork_point)
-    anvil.mine(2)  # the new branch is longer: its head is one past our last synced block
     head = _pushed(anvil)
     result = chain_sync(chain=local_chain, client=client, head=head)
     assert result.rewound_to is not None
@@ -244,13 +231,7 @@ def test_a_steady_block_hands_its_reserves_on_before_writing_them(
     target = market.pairs[0]
     pool = Pool.objects.get(chain=local_chain, address=target.address)
     before = (pool.reserve0, pool.reserve1)
-    swap_exact_in(
-        deployer,
-        market,
-        target,
-        token_in=target.token0,
-        amount_in=_tenth_percent_of_reserve0(client, target.address),
-    )
+    _swap_tenth(deployer, market, client, target)
     seen: list[tuple[EarlyChanges, tuple[int, int]]] = []
 
     def hand_on(changes: EarlyChanges) -> None:
@@ -271,19 +252,7 @@ def test_a_steady_block_hands_its_reserves_on_before_writing_them(
 
 
 def test_a_reorg_is_not_handed_on_early(local_chain, market, client, deployer, anvil):
-    chain_sync(chain=local_chain, client=client)
-    fork_point = anvil.rpc("evm_snapshot")
-    target = market.pairs[1]
-    swap_exact_in(
-        deployer,
-        market,
-        target,
-        token_in=target.token0,
-        amount_in=_tenth_percent_of_reserve0(client, target.address),
-    )
-    chain_sync(chain=local_chain, client=client)
-    anvil.rpc("evm_revert", fork_point)
-    anvil.mine(1)
+    _swap_synced_then_orphaned(local_chain, market, client, deployer, anvil)
     handed: list[object] = []
     result = chain_sync(chain=local_chain, client=client, early=handed.append)
     assert result.rewound_to is not None
