@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from arbitrage.engine import ArbitrageEngine, CycleOpportunity
 from arbitrage.models import Chain, Opportunity, Pool, Threshold, Token
@@ -50,17 +51,40 @@ _engines: dict[int, WarmEngine] = {}
 _lock = threading.Lock()
 
 
+# Pools no cycle may go through: inactive, or with a blocked or fee-on-transfer token.
+UNTRADABLE = (
+    Q(active=False)
+    | Q(token0__is_blocked=True)
+    | Q(token1__is_blocked=True)
+    | Q(token0__is_fee_on_transfer=True)
+    | Q(token1__is_fee_on_transfer=True)
+)
+
+
 def tradable_pools(chain: Chain, *, pool_ids: list[int] | None = None) -> list[Pool]:
     """Active pools whose tokens may be traded: fee-on-transfer and blocked tokens are out."""
-    queryset = Pool.objects.filter(chain=chain, active=True, last_synced_block__isnull=False)
+    queryset = Pool.objects.filter(chain=chain, last_synced_block__isnull=False)
     if pool_ids is not None:
         queryset = queryset.filter(pk__in=pool_ids)
-    return list(
-        queryset.exclude(token0__is_blocked=True)
-        .exclude(token1__is_blocked=True)
-        .exclude(token0__is_fee_on_transfer=True)
-        .exclude(token1__is_fee_on_transfer=True)
+    return list(queryset.exclude(UNTRADABLE))
+
+
+def _drop_barred(warm: WarmEngine, found: Sequence[CycleOpportunity]) -> Sequence[CycleOpportunity]:
+    """The cycles found, less those through a pool that may no longer trade (deactivated, or a
+    token blocked or flagged since the engine took it in, as the admin does it): such pools
+    leave the engine here, at the first scan that would have used them."""
+    if not found:
+        return found
+    involved = {pool for cycle in found for pool in cycle.pools}
+    barred = set(
+        Pool.objects.filter(pk__in=involved).filter(UNTRADABLE).values_list("pk", flat=True)
     )
+    if not barred:
+        return found
+    warm.engine.remove_pools(sorted(barred))
+    warm.remove(barred)
+    logger.info("pools %s may no longer trade: out of the engine", sorted(barred))
+    return [cycle for cycle in found if not barred.intersection(cycle.pools)]
 
 
 def _weth_id(chain: Chain) -> int | None:
@@ -236,5 +260,9 @@ def scan_pools(
     if new:
         found = warm.engine.scan_all()  # new pools bring new cycles: look at all of them
     return opportunities_from(
-        chain=chain, warm=warm, found=found, block_number=block_number, gas_price_wei=gas_price_wei
+        chain=chain,
+        warm=warm,
+        found=_drop_barred(warm, found),
+        block_number=block_number,
+        gas_price_wei=gas_price_wei,
     )

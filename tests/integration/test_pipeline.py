@@ -351,3 +351,36 @@ def test_a_second_scan_of_a_block_stores_nothing_twice(bot, market, client, trad
     engine_reset()  # a restarted worker scans the block again
     assert pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head) == []
     assert Opportunity.objects.filter(block_number=result.head).count() == stored
+
+
+@pytest.mark.django_db
+def test_a_pool_deactivated_in_the_admin_leaves_the_engine_at_the_next_scan(
+    bot, market, client, trader
+):
+    from arbitrage.services.scan import engine_for
+
+    first, second = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    pool = Pool.objects.get(chain=bot, address=first.address)
+    assert any(pool.pk in o.pool_path for o in found)  # a cycle through the pool is found
+    # The operator deactivates it the way the admin's action does (one UPDATE, no signal);
+    # then only its twin moves, three times as far: the twins are mispriced the other way.
+    Pool.objects.filter(pk=pool.pk).update(active=False)
+    push_price(trader, market, client, second, bps=900)
+    result = pipeline.pipeline_sync(bot)
+    assert pool.pk not in result.changed_pool_ids
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert found  # the twin still trades, with other pools
+    assert not any(pool.pk in o.pool_path for o in found)
+    assert not Opportunity.objects.filter(
+        block_number=result.head, pool_path__contains=[pool.pk]
+    ).exists()
+    assert pool.pk not in engine_for(bot).pool_ids  # the engine let it go
+    # Back in service, the pool's cycle is found again once the pool moves.
+    Pool.objects.filter(pk=pool.pk).update(active=True)
+    push_price(trader, market, client, first, bps=100)
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert pool.pk in engine_for(bot).pool_ids
