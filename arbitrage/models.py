@@ -286,6 +286,12 @@ class Opportunity(models.Model):
     start_token = models.ForeignKey(Token, on_delete=models.PROTECT, related_name="+")
     amount_in = AmountField()
     amounts_out = models.JSONField(help_text="Each hop's output as a decimal string.")
+    fees_ppm = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Each hop's pool fee in ppm, as the engine priced it (the executor is called "
+        "with the same fees).",
+    )
     gross_profit = AmountField(signed=True)
     gas_estimate = models.PositiveBigIntegerField(default=0)
     gas_cost = AmountField(default=0, help_text="Gas at the base fee, in the start token.")

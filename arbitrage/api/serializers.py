@@ -235,6 +235,7 @@ class OpportunitySerializer(serializers.ModelSerializer[Opportunity]):
     token_path = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     amount_in = AmountField(read_only=True)
     amounts_out = serializers.ListField(child=serializers.CharField(), read_only=True)
+    fees_ppm = serializers.ListField(child=serializers.IntegerField(), read_only=True)
     gross_profit = AmountField(signed=True, read_only=True)
     gas_cost = AmountField(read_only=True)
     net_profit = AmountField(signed=True, read_only=True)
@@ -251,6 +252,7 @@ class OpportunitySerializer(serializers.ModelSerializer[Opportunity]):
             "start_token",
             "amount_in",
             "amounts_out",
+            "fees_ppm",
             "gross_profit",
             "gas_estimate",
             "gas_cost",

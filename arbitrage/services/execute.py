@@ -72,20 +72,29 @@ def _threshold(opportunity: Opportunity) -> Threshold | None:
     )
 
 
-# (address, token0 id, fee) of a pool never change once it exists: kept per process, so the
+# A pool's address and token0 never change once it exists: kept per process, so the
 # execution's hot path reads no pool rows.
-_pool_facts: dict[int, tuple[str, int, int]] = {}
+_pool_facts: dict[int, tuple[str, int]] = {}
 
 
-def pool_facts(pool_ids: list[int]) -> dict[int, tuple[str, int, int]]:
-    """(address, token0 id, fee in ppm) of these pools."""
+def pool_facts(pool_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """(address, token0 id) of these pools."""
     missing = [pk for pk in pool_ids if pk not in _pool_facts]
     if missing:
-        for pk, address, token0, fee in Pool.objects.filter(pk__in=missing).values_list(
-            "pk", "address", "token0_id", "fee_ppm"
+        for pk, address, token0 in Pool.objects.filter(pk__in=missing).values_list(
+            "pk", "address", "token0_id"
         ):
-            _pool_facts[pk] = (address, token0, fee)
+            _pool_facts[pk] = (address, token0)
     return {pk: _pool_facts[pk] for pk in pool_ids}
+
+
+def _hop_fees(opportunity: Opportunity) -> list[int]:
+    """Each hop's fee: as the engine priced the opportunity (recorded with it), or, for an
+    opportunity recorded without them, the pools' fees now."""
+    if len(opportunity.fees_ppm or []) == len(opportunity.pool_path):
+        return [int(fee) for fee in opportunity.fees_ppm]
+    fees = dict(Pool.objects.filter(pk__in=opportunity.pool_path).values_list("pk", "fee_ppm"))
+    return [fees[pk] for pk in opportunity.pool_path]
 
 
 def cycle_call(opportunity: Opportunity, *, deadline_block: int, min_net: int) -> CycleCall:
@@ -99,7 +108,7 @@ def cycle_call(opportunity: Opportunity, *, deadline_block: int, min_net: int) -
     return CycleCall(
         pairs=[pools[pid][0] for pid in opportunity.pool_path],
         zero_for_one=zero_for_one,
-        fees_ppm=[pools[pid][2] for pid in opportunity.pool_path],
+        fees_ppm=_hop_fees(opportunity),
         start_token=opportunity.start_token.address,
         amount_in=opportunity.amount_in,
         min_profit=max(1, opportunity.gas_cost + min_net),

@@ -33,16 +33,21 @@ class WarmEngine:
     weth_id: int | None
     # token -> its pools with WETH, to price gas in that token without a query per scan
     weth_pools: dict[int, set[int]] = field(default_factory=dict)
+    # pool -> the fee (ppm) the engine prices it with
+    fees: dict[int, int] = field(default_factory=dict)
 
     def add(self, pools: list[Pool]) -> None:
         self.pool_ids.update(p.pk for p in pools)
         for p in pools:
+            self.fees[p.pk] = p.fee_ppm
             if self.weth_id is not None and self.weth_id in (p.token0_id, p.token1_id):
                 other = p.token1_id if p.token0_id == self.weth_id else p.token0_id
                 self.weth_pools.setdefault(other, set()).add(p.pk)
 
     def remove(self, pool_ids: set[int]) -> None:
         self.pool_ids -= pool_ids
+        for pool_id in pool_ids:
+            self.fees.pop(pool_id, None)
         for pools in self.weth_pools.values():
             pools.difference_update(pool_ids)
 
@@ -200,6 +205,7 @@ def opportunities_from(
                 start_token_id=cycle.start_token,
                 amount_in=cycle.amount_in,
                 amounts_out=[str(a) for a in cycle.amounts_out],
+                fees_ppm=[warm.fees[pool] for pool in cycle.pools],
                 gross_profit=cycle.profit,
                 gas_estimate=gas,
                 gas_cost=gas_cost,
@@ -248,6 +254,13 @@ def scan_pools(
         warm.engine.remove_pools(sorted(gone))
         warm.remove(gone)
     new = [p for p in pools if p.pk not in warm.pool_ids]
+    # A fee changed in the admin since the engine took the pool in: priced anew from now on.
+    refee = [p for p in pools if p.pk in warm.pool_ids and warm.fees.get(p.pk) != p.fee_ppm]
+    if refee:
+        warm.engine.upsert_pools(
+            [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in refee]
+        )
+        warm.fees.update((p.pk, p.fee_ppm) for p in refee)
     if new:
         warm.engine.upsert_pools(
             [(p.pk, p.token0_id, p.token1_id, p.reserve0, p.reserve1, p.fee_ppm) for p in new]

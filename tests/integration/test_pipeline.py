@@ -384,3 +384,55 @@ def test_a_pool_deactivated_in_the_admin_leaves_the_engine_at_the_next_scan(
     result = pipeline.pipeline_sync(bot)
     found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
     assert pool.pk in engine_for(bot).pool_ids
+
+
+def _amounts_out(opportunity: Opportunity) -> list[int]:
+    """Each hop's output at the pools' stored reserves and the fees the opportunity records
+    (Uniswap V2's getAmountOut with the fee in ppm)."""
+    amount, outs = opportunity.amount_in, []
+    pools = Pool.objects.in_bulk(opportunity.pool_path)
+    for pool_id, token_in, fee in zip(
+        opportunity.pool_path, opportunity.token_path, opportunity.fees_ppm, strict=False
+    ):
+        pool = pools[pool_id]
+        r_in, r_out = (
+            (pool.reserve0, pool.reserve1)
+            if pool.token0_id == token_in
+            else (pool.reserve1, pool.reserve0)
+        )
+        with_fee = amount * (1_000_000 - fee)
+        amount = with_fee * r_out // (r_in * 1_000_000 + with_fee)
+        outs.append(amount)
+    return outs
+
+
+@pytest.mark.django_db
+def test_the_executor_is_called_with_the_fees_the_engine_priced(bot, market, client, trader):
+    from arbitrage.services.execute import cycle_call
+
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    best = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)[0]
+    rows = dict(Pool.objects.filter(pk__in=best.pool_path).values_list("pk", "fee_ppm"))
+    assert best.fees_ppm == [rows[pk] for pk in best.pool_path]
+    assert cycle_call(best, deadline_block=1, min_net=0).fees_ppm == best.fees_ppm
+    # Recorded without fees (made elsewhere): the pools' fees now.
+    best.fees_ppm = []
+    assert cycle_call(best, deadline_block=1, min_net=0).fees_ppm == [
+        rows[pk] for pk in best.pool_path
+    ]
+    # The operator edits a pool's fee: once the pool moves again, the engine prices it with the
+    # new fee, the opportunity records it, and the executor is called with it.
+    pool = Pool.objects.get(chain=bot, address=first.address)
+    Pool.objects.filter(pk=pool.pk).update(fee_ppm=2_000)
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    through = [o for o in found if pool.pk in o.pool_path]
+    assert through
+    for opportunity in through:
+        assert opportunity.fees_ppm[opportunity.pool_path.index(pool.pk)] == 2_000
+        assert [int(a) for a in opportunity.amounts_out] == _amounts_out(opportunity)
+        call = cycle_call(opportunity, deadline_block=1, min_net=0)
+        assert call.fees_ppm == opportunity.fees_ppm
