@@ -5,8 +5,10 @@ engine call, signing and sending from one process: no Celery, no database).
 
     make bench-pipeline            # 100 mispricings per path, anvil mining every second
 
-Prints p50/p99 of both paths, their ratio, and the share of mispricings captured in the
-very next block. Needs PostgreSQL and Redis (`make services`); uses its own database.
+Prints p50/p99 of both paths, their ratio, the share of mispricings captured in the very next
+block, and the design's floor measured in the same run (three Celery hops with no work, and
+with the one durable record a crash-safe send needs: bench/queue_floor.py). Needs PostgreSQL
+and Redis (`make services`); uses its own database.
 """
 
 from __future__ import annotations
@@ -121,6 +123,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     parser.add_argument("--mispricings", type=int, default=100)
     parser.add_argument("--block-time", type=int, default=1, help="anvil interval mining, s")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--floor-chains", type=int, default=100, help="chains of three hops for the floor"
+    )
     args = parser.parse_args()
 
     _prepare_database()
@@ -151,6 +156,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     from arbitrage.models import Opportunity, Pool, Token, Trade
     from arbitrage.services import pipeline
     from arbitrage.services.snapshot import SNAPSHOT_FILE
+    from bench import queue_floor
     from bench.celery_workers import start_worker
 
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
@@ -398,6 +404,11 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
             events.close()
         anvil.stop()
 
+    # The design's floor in the same run: three Celery hops with no work, and with the one
+    # durable record a crash-safe send needs (see bench/queue_floor.py).
+    print(f"the design's floor: {args.floor_chains} chains of three hops ...", flush=True)
+    floor = queue_floor.measure(args.floor_chains, variants=("hops", "send record"))
+
     def row(name: str, samples: list[Sample], total: int) -> tuple[float, float]:
         latencies = [s.latency_ms for s in samples]
         p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
@@ -414,6 +425,15 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     b50, b99 = row("bare", bare, args.mispricings)
     p50, p99 = row("pipeline", product, args.mispricings)
     print(f"\npipeline / bare: p50 {p50 / b50:.2f}x, p99 {p99 / b99:.2f}x (target: within 3x)")
+    print()
+    queue_floor.report(floor)
+    hops_ms, record = floor["hops"][0], floor["send record"][0]
+    print(
+        f"the design's floor at p50: the bare path's work plus the hops plus that record = "
+        f"{b50:.1f} + {hops_ms:.1f} + {record - hops_ms:.1f} = {b50 + record:.1f} ms = "
+        f"{(b50 + record) / b50:.2f}x the bare path, before any of the product's own checks "
+        f"(3x leaves {3 * b50 - b50 - record:.1f} ms for all of them)"
+    )
     worth = args.mispricings - below_gas
     captured = sum(s.next_block for s in product)
     print(

@@ -1,12 +1,13 @@
 """The floor of the pipeline's design: what three Celery hops (sync -> scan -> execute, one
-solo worker per queue on Redis, as deployed) cost before any work is done, and with the
-least persistence a stage of a crash-safe state machine can do (lock a row, update it, append
-one audit row, commit), written in raw SQL with no ORM.
+solo worker per queue on Redis, as deployed) cost before any work is done, then with the
+least persistence a crash-safe send needs (lock the trade's row, move it on, append one audit
+row, commit: in the execute stage only, or in every stage), written in raw SQL with no ORM.
 
     make bench-floor                # 300 chains of three hops per variant
 
 Prints p50/p99 of the time from queuing the first task (where the block watcher queues a sync)
-to the start of the third task's last statement, per variant. Subtract it from the product's
+to the end of the third task's work, per variant. `make bench-pipeline` measures the first two
+variants in its own run too, next to the bare path. Subtract it from the product's
 pipeline latency to see what the stages' own work costs; add it to the bare path's latency to
 see the best the design could do. Needs PostgreSQL and Redis (`make services`).
 """
@@ -58,19 +59,24 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(BROKER)
 
 
+VARIANTS = {
+    "hops": "queue hops only",
+    "send record": "+ lock, update, audit row, commit before the send",
+    "state machine": "+ lock, update, audit row, commit in every stage",
+}
+
+
 def _stage(variant: str, stage: int) -> None:
-    """The least a stage of the state machine persists: per variant, nothing; one committed
-    insert; or lock a row, update it, append an audit row and commit."""
-    if variant == "hops":
+    """The least a stage persists, per variant: nothing; in the execute stage only, what a
+    crash-safe send needs (the trade's row locked and moved on, an audit row, a commit); or
+    that in every stage."""
+    if variant == "hops" or (variant == "send record" and stage != len(QUEUES)):
         return
     conn = _db()
     with conn.transaction():
-        if variant == "commit":
-            conn.execute("INSERT INTO floor_audit (stage) VALUES (%s)", [stage])
-        else:
-            conn.execute("SELECT state FROM floor_trade WHERE id = 1 FOR UPDATE")
-            conn.execute("UPDATE floor_trade SET state = %s WHERE id = 1", [stage])
-            conn.execute("INSERT INTO floor_audit (stage) VALUES (%s)", [stage])
+        conn.execute("SELECT state FROM floor_trade WHERE id = 1 FOR UPDATE")
+        conn.execute("UPDATE floor_trade SET state = %s WHERE id = 1", [stage])
+        conn.execute("INSERT INTO floor_audit (stage) VALUES (%s)", [stage])
 
 
 @app.task(name="floor.sync")
@@ -92,12 +98,11 @@ def execute(variant: str, started: float) -> None:
     _redis().rpush(RESULTS, f"{variant} {time.perf_counter() - started}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chains", type=int, default=300)
-    parser.add_argument("--pause", type=float, default=0.05, help="seconds between chains")
-    args = parser.parse_args()
-
+def measure(
+    chains: int, *, pause: float = 0.05, variants: tuple[str, ...] = tuple(VARIANTS)
+) -> dict[str, tuple[float, float]]:
+    """p50 and p99 (ms) of `chains` chains of three hops, per variant: from queuing the first
+    task to the third task's end, with three solo workers started here and stopped after."""
     with psycopg.connect(DATABASE, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS floor_trade, floor_audit")
         conn.execute("CREATE TABLE floor_trade (id int PRIMARY KEY, state int)")
@@ -107,38 +112,46 @@ def main() -> None:
     client.flushdb()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     workers = [start_worker("bench.queue_floor", queue, env=env) for queue in QUEUES]
-    rows = []
+    rows: dict[str, tuple[float, float]] = {}
     try:
         time.sleep(4)
-        for variant in ("hops", "commit", "state machine"):
+        for variant in variants:
             sync.apply_async(args=(variant, time.perf_counter()), queue=QUEUES[0])  # warm-up
             client.blpop([RESULTS], timeout=30)
             latencies = []
-            for i in range(args.chains):
+            for i in range(chains):
                 sync.apply_async(args=(variant, time.perf_counter()), queue=QUEUES[0])
                 reply: Any = client.blpop([RESULTS], timeout=30)
                 if reply is None:
                     raise TimeoutError(f"{variant}: chain {i} did not finish in 30 s")
                 latencies.append(float(reply[1].split()[-1]) * 1000)
-                time.sleep(args.pause)
-                print(f"  {variant}: {i + 1}/{args.chains}", end="\r", flush=True)
+                time.sleep(pause)
+                print(f"  {variant}: {i + 1}/{chains}   ", end="\r", flush=True)
             latencies.sort()
             p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-            rows.append((variant, statistics.median(latencies), p99))
+            rows[variant] = (statistics.median(latencies), p99)
     finally:
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=30)
         with psycopg.connect(DATABASE, autocommit=True) as conn:
             conn.execute("DROP TABLE IF EXISTS floor_trade, floor_audit")
-    print(f"\n{'three hops (sync -> scan -> execute)':<45} {'p50 ms':>8} {'p99 ms':>8}")
-    for variant, p50, p99 in rows:
-        label = {
-            "hops": "queue hops only",
-            "commit": "+ one committed insert per stage",
-            "state machine": "+ lock, update, audit row, commit per stage",
-        }[variant]
-        print(f"{label:<45} {p50:>8.2f} {p99:>8.2f}")
+    print()
+    return rows
+
+
+def report(rows: dict[str, tuple[float, float]]) -> None:
+    print(f"{'three hops (sync -> scan -> execute)':<52} {'p50 ms':>8} {'p99 ms':>8}")
+    for variant, (p50, p99) in rows.items():
+        print(f"{VARIANTS[variant]:<52} {p50:>8.2f} {p99:>8.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chains", type=int, default=300)
+    parser.add_argument("--pause", type=float, default=0.05, help="seconds between chains")
+    args = parser.parse_args()
+    report(measure(args.chains, pause=args.pause))
 
 
 if __name__ == "__main__":
