@@ -150,12 +150,20 @@ def _finish(trade: Trade, state: str, error: str = "") -> None:
     logger.info("trade %s %s %s", trade.pk, state, error)
 
 
-def _locked(trade_id: int, state: str) -> Trade | None:
-    trade = (
-        Trade.objects.select_for_update()
+def _locked(trade_id: int) -> Trade:
+    """The trade, its row locked until the transaction ends; with its opportunity, chain and
+    start token read in the same query but not locked (`of=self`): PostgreSQL would otherwise
+    lock every joined row, the chain's among them, and a sync, which locks the chain and then
+    marks our mined trades, would deadlock with a confirmation holding a trade."""
+    return (
+        Trade.objects.select_for_update(of=("self",))
         .select_related("opportunity__chain", "opportunity__start_token")
         .get(pk=trade_id)
     )
+
+
+def _locked_in(trade_id: int, state: str) -> Trade | None:
+    trade = _locked(trade_id)
     return trade if trade.state == state else None
 
 
@@ -339,11 +347,7 @@ def _prepare(ctx: ExecutionContext, trade_id: int) -> tuple[str, str] | None:
     stopped). When the trade is signed and ready to send: the bytes and hash signed now, or
     ("", "") for a trade signed earlier (sent from the row); else None."""
     with transaction.atomic():
-        trade = (
-            Trade.objects.select_for_update()
-            .select_related("opportunity__chain", "opportunity__start_token")
-            .get(pk=trade_id)
-        )
+        trade = _locked(trade_id)
         if trade.state not in (Trade.State.APPROVED, Trade.State.SIMULATED):
             return ("", "") if trade.state == Trade.State.SIGNED else None
         pending = None
@@ -409,7 +413,7 @@ def _submit(ctx: ExecutionContext, trade_id: int, fresh: tuple[str, str] | None 
         except ChainRpcError as exc:
             send_error = exc
     with transaction.atomic():
-        trade = _locked(trade_id, Trade.State.SIGNED)
+        trade = _locked_in(trade_id, Trade.State.SIGNED)
         if trade is None:
             return False
         try:
@@ -460,7 +464,7 @@ def _receipt(ctx: ExecutionContext, trade: Trade) -> Any:
 def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     """Check a submitted trade: confirm it after N blocks, replace it if stuck, drop it if gone."""
     with transaction.atomic():
-        trade = _locked(trade_id, Trade.State.SUBMITTED)
+        trade = _locked_in(trade_id, Trade.State.SUBMITTED)
         if trade is None:
             return Trade.objects.get(pk=trade_id)
         chain = trade.opportunity.chain

@@ -186,6 +186,40 @@ def test_an_execute_delivered_twice_concurrently_sends_one_transaction(
     assert len(trade.tx_hashes) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_trade_held_by_an_execution_leaves_its_chain_free_for_the_sync(
+    local_chain, market, client, trader
+):
+    """The sync locks the chain and then marks our mined trades; an execution or confirmation
+    locks a trade. Were the trade's lock to take its chain's row too (PostgreSQL locks every
+    joined row of a SELECT ... FOR UPDATE), the two would deadlock."""
+    from django.db import DatabaseError, transaction
+
+    from arbitrage.models import Chain
+    from arbitrage.services.execute import _locked
+
+    trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
+    errors: list[Exception] = []
+
+    def sync_lock() -> None:
+        try:
+            with transaction.atomic():
+                Chain.objects.select_for_update(nowait=True).get(pk=local_chain.pk)
+                Trade.objects.filter(pk=trade_id).exists()
+        except DatabaseError as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        held = _locked(trade_id)
+        assert held.opportunity.chain.pk == local_chain.pk  # read with it, not locked
+        other = threading.Thread(target=sync_lock)
+        other.start()
+        other.join(30)
+    assert errors == []
+
+
 @pytest.mark.django_db
 def test_a_reorg_unbooks_the_profit_of_a_trade_that_left_the_chain(
     bot, market, client, deployer, trader, anvil
