@@ -470,3 +470,22 @@ def test_the_executor_is_called_with_the_fees_the_engine_priced(bot, market, cli
         assert [int(a) for a in opportunity.amounts_out] == _amounts_out(opportunity)
         call = cycle_call(opportunity, deadline_block=1, min_net=0)
         assert call.fees_ppm == opportunity.fees_ppm
+
+
+@pytest.mark.django_db
+def test_an_approval_executed_blocks_later_is_simulated_with_a_deadline_from_the_head(
+    bot, market, client, trader, anvil
+):
+    trade_id = approved_trade_for_a_mispricing(bot, market, client, trader)
+    trade = Trade.objects.select_related("opportunity").get(pk=trade_id)
+    anvil.mine(3)  # an operator's approval, or a message that came back late
+    head = client.block_number()
+    assert head >= trade.opportunity.block_number + 3
+    trade = pipeline.pipeline_execute(bot, trade_id)
+    assert trade.state == Trade.State.SUBMITTED, trade.error  # it still paid at the head
+    assert trade.deadline_block == head + 2  # not the opportunity's block + 2, long past
+    confirm(bot)
+    trade.refresh_from_db()
+    assert trade.state == Trade.State.CONFIRMED
+    assert trade.simulated_profit is not None
+    assert trade.realized_profit == trade.simulated_profit > 0
