@@ -53,10 +53,8 @@ def live(settings, monkeypatch):
     reset_process_caches()
 
 
-@pytest.fixture
-def worker():
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    process = subprocess.Popen(
+def _celery_worker(queues: str, *options: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -65,9 +63,8 @@ def worker():
             "config",
             "worker",
             "-Q",
-            "default,sync,scan,execute",
-            "-c",
-            "2",
+            queues,
+            *options,
             "--loglevel",
             "WARNING",
             "--without-gossip",
@@ -76,6 +73,12 @@ def worker():
         cwd=ROOT,
         env=_env(),
     )
+
+
+@pytest.fixture
+def worker():
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    process = _celery_worker("default,sync,scan,execute", "-c", "2")
     yield process
     _stop(process)
 
@@ -95,28 +98,7 @@ def deployed(local_chain, anvil):
     the node's pushed heads."""
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                queues,
-                "-P",
-                "solo",
-                "-n",
-                f"{queues.split(',')[0]}@%h",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=_env(),
-        )
+        _celery_worker(queues, "-P", "solo", "-n", f"{queues.split(',')[0]}@%h")
         for queues in ("sync", "scan", "execute,default")
     ]
     processes.append(
