@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 
 from arbitrage.localnet.anvil import DEV_KEYS
-from arbitrage.models import Trade
+from arbitrage.models import BlockRecord, Trade
 from arbitrage.services import pipeline
 from arbitrage.tasks import execute_confirm, execute_trade, sync_chain
 from tests.conftest import ROOT
@@ -122,13 +122,15 @@ def deployed(local_chain, anvil):
         _stop(process)
 
 
-def _wait_for(predicate, timeout=60.0, step=0.25):
+def _wait_for(predicate, timeout=60.0, step=0.25, quiet=False):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(step)
+    if quiet:
+        return None
     raise AssertionError("timed out waiting")
 
 
@@ -174,7 +176,7 @@ CRASH = """
 import os, signal, sys
 import django
 django.setup()
-from arbitrage.models import Trade
+from arbitrage.models import BlockRecord, Trade
 from arbitrage.services import pipeline
 from arbitrage.services.execute import _broadcast, _prepare
 trade_id, point = int(sys.argv[1]), sys.argv[2]
@@ -215,13 +217,22 @@ def test_a_worker_killed_between_signing_and_recording_sends_once(
 
 
 def test_the_deployed_shape_trades_from_pushed_heads(
-    local_chain, live, market, client, deployer, trader, deployed
+    local_chain, live, market, client, deployer, trader, anvil, deployed
 ):
     """Watcher -> sync (with the pushed header) -> scan (with the reserves handed on) ->
     execute, each on its own solo worker, as the demo runs them."""
     run_once(local_chain)
     confirm(local_chain)
-    time.sleep(3)  # the workers are up and the watcher subscribed
+
+    def watching():
+        """A block mined now is pushed to the watcher and synced by the sync worker (both
+        start slower on a fresh checkout, with nothing compiled yet)."""
+        anvil.mine(1)
+        head = client.block_number()
+        synced = lambda: BlockRecord.objects.filter(chain=local_chain, number=head).exists()  # noqa: E731
+        return _wait_for(synced, timeout=3.0, quiet=True)
+
+    _wait_for(watching, timeout=90.0, step=0.0)
     first, _ = twin_pairs(market)
     push_price(trader, market, client, first, bps=300)
     mispriced_at = client.block_number()
