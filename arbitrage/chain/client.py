@@ -97,6 +97,16 @@ def _call_result(response: Any) -> bytes:
     return bytes(HexBytes(response["result"]))
 
 
+# The customary priority fee for a node without eth_maxPriorityFeePerGas: 1 gwei.
+DEFAULT_TIP = 1_000_000_000
+
+
+def _tip(response: Any) -> int:
+    """The priority fee from an eth_maxPriorityFeePerGas response, or the customary one."""
+    tip_hex = response.get("result")
+    return int(tip_hex, 16) if tip_hex else DEFAULT_TIP
+
+
 def _log(raw: dict[str, Any]) -> LogReceipt:
     """A log as web3.py's formatters would give it (ints and bytes), built directly: the
     generic formatters cost about a millisecond per call on the sync's hot path."""
@@ -181,7 +191,7 @@ class ChainClient:
         try:
             return int(self._request("eth_maxPriorityFeePerGas", []), 16)
         except ChainRpcError:
-            return 1_000_000_000
+            return DEFAULT_TIP
 
     def send_raw_transaction(self, raw: bytes | str) -> str:
         return str(self._request("eth_sendRawTransaction", [_hex(raw)]))
@@ -271,11 +281,7 @@ class ChainClient:
         raw_head = responses[0].get("result")
         if not raw_head:
             raise ChainRpcError("eth_getBlockByNumber", responses[0].get("error", "no block"))
-        # A node without eth_maxPriorityFeePerGas gets the customary 1 gwei.
-        tip_hex = responses[1].get("result")
-        reads_done = ExecutionReads(
-            head=header_from_rpc(raw_head), tip=int(tip_hex, 16) if tip_hex else 1_000_000_000
-        )
+        reads_done = ExecutionReads(head=header_from_rpc(raw_head), tip=_tip(responses[1]))
         if address is not None:
             count = responses[2].get("result")
             if count is None:
@@ -361,36 +367,29 @@ class ChainClient:
         """Logs of every address from from_block to to_block and the suggested priority fee:
         one HTTP request when the range fits in one `eth_getLogs` (the steady state, a block
         or two), else the tip's read and `get_logs` in ranges."""
-        if to_block - from_block + 1 > max(1, max_range):
-            logs = self.get_logs(
-                address=None,
-                topics=topics,
-                from_block=from_block,
-                to_block=to_block,
-                max_range=max_range,
-            )
-            return logs, self.max_priority_fee()
+        span = to_block - from_block + 1
         params = {"fromBlock": hex(from_block), "toBlock": hex(to_block), "topics": list(topics)}
-        responses = self._batch(
-            "eth_getLogs and tip (batch)",
-            [
-                (RPCEndpoint("eth_getLogs"), [params]),
-                (RPCEndpoint("eth_maxPriorityFeePerGas"), []),
-            ],
-        )
-        if responses[0].get("error"):
-            # A node that refuses even this range: the ranged reader halves it.
-            logs = self.get_logs(
-                address=None,
-                topics=topics,
-                from_block=from_block,
-                to_block=to_block,
-                max_range=max(1, (to_block - from_block + 1) // 2),
+        if span <= max(1, max_range):
+            responses = self._batch(
+                "eth_getLogs and tip (batch)",
+                [
+                    (RPCEndpoint("eth_getLogs"), [params]),
+                    (RPCEndpoint("eth_maxPriorityFeePerGas"), []),
+                ],
             )
-        else:
-            logs = [_log(entry) for entry in responses[0].get("result") or []]
-        tip_hex = responses[1].get("result")
-        return logs, int(tip_hex, 16) if tip_hex else 1_000_000_000
+            if not responses[0].get("error"):
+                return [_log(entry) for entry in responses[0].get("result") or []], _tip(
+                    responses[1]
+                )
+            max_range = max(1, span // 2)  # refused even this range: the ranged reader halves it
+        logs = self.get_logs(
+            address=None,
+            topics=topics,
+            from_block=from_block,
+            to_block=to_block,
+            max_range=max_range,
+        )
+        return logs, self.max_priority_fee()
 
     def contract(self, address: str, abi: list[dict[str, Any]]) -> Any:
         return self.w3.eth.contract(address=to_checksum_address(address), abi=abi)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 from django.conf import settings
 from django.db import transaction
 
-from arbitrage.chain.client import BlockHeader
+from arbitrage.chain.client import BlockHeader, ChainClient
 from arbitrage.chain.registry import client_for_chain, client_for_chain_pk
 from arbitrage.chain.signer import Signer, signer_from_secrets
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Trade
@@ -41,9 +41,13 @@ def signers_reset() -> None:
     _signers.clear()
 
 
-def execution_context(chain: Chain) -> ExecutionContext:
+def _context(client: ChainClient) -> ExecutionContext:
     mode = settings.ARBX_EXECUTION_MODE
-    return ExecutionContext(client=client_for_chain(chain), signer=_signer(mode), mode=mode)
+    return ExecutionContext(client=client, signer=_signer(mode), mode=mode)
+
+
+def execution_context(chain: Chain) -> ExecutionContext:
+    return _context(client_for_chain(chain))
 
 
 def pipeline_sync(
@@ -151,9 +155,7 @@ def pipeline_execute(chain: Chain, trade_id: int) -> Trade:
 def pipeline_execute_on(chain_pk: int, trade_id: int) -> Trade:
     """As pipeline_execute, for the chain with this primary key: its client is this process's
     (the Chain row is read only to make the first one)."""
-    mode = settings.ARBX_EXECUTION_MODE
-    ctx = ExecutionContext(client=client_for_chain_pk(chain_pk), signer=_signer(mode), mode=mode)
-    return trade_execute(trade_id=trade_id, ctx=ctx)
+    return trade_execute(trade_id=trade_id, ctx=_context(client_for_chain_pk(chain_pk)))
 
 
 def pipeline_confirm(chain: Chain) -> int:

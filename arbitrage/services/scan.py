@@ -246,9 +246,10 @@ def scan_pools(
     pools' rows."""
     warm = engine_for(chain)
     pools = tradable_pools(chain, pool_ids=pool_ids)
-    for pool in pools:
-        if reserves is not None and pool.pk in reserves:
-            pool.reserve0, pool.reserve1 = reserves[pool.pk]
+    if reserves is not None:
+        for pool in pools:
+            if pool.pk in reserves:
+                pool.reserve0, pool.reserve1 = reserves[pool.pk]
     gone = (set(pool_ids) - {p.pk for p in pools}) & warm.pool_ids
     if gone:  # deactivated, or a token was blocked or flagged: its cycles go too
         warm.engine.remove_pools(sorted(gone))
