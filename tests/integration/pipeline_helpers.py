@@ -50,6 +50,18 @@ def confirm(chain: Chain) -> None:
     pipeline.pipeline_confirm(chain)
 
 
+def settle(chain: Chain, most: int = 100) -> int:
+    """Trade the market out in-process: the seeded market holds many arbitrages, and each trade
+    opens the next through the pools it moved. Afterwards a mispricing made by a test is all
+    there is to trade. The number of trades it took."""
+    for done in range(most):
+        traded = run_once(chain)
+        confirm(chain)
+        if not traded:
+            return done
+    raise AssertionError(f"the market did not settle in {most} trades")
+
+
 def twin_pairs(market: LocalMarket) -> tuple[LocalPair, LocalPair]:
     """A pair on the first DEX and its parallel pool on the second."""
     second = next(p for p in market.pairs if p.dex == "Uniswap V2 (second)")

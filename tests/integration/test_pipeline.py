@@ -26,6 +26,7 @@ from tests.integration.pipeline_helpers import (
     reserves,
     reset_process_caches,
     run_once,
+    settle,
     twin_pairs,
 )
 
@@ -43,9 +44,8 @@ def live(settings, monkeypatch):
 
 @pytest.fixture
 def bot(local_chain, live, client):
-    """The chain registered and synced once, with no opportunity left to take."""
-    run_once(local_chain)
-    confirm(local_chain)
+    """The chain registered and synced, with no opportunity left to take."""
+    settle(local_chain)
     return local_chain
 
 

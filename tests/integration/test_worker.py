@@ -14,16 +14,17 @@ from django.conf import settings
 from django.db import connection
 
 from arbitrage.localnet.anvil import DEV_KEYS
-from arbitrage.models import BlockRecord, Trade
+from arbitrage.models import BlockRecord, Opportunity, Trade
 from arbitrage.services import pipeline
 from arbitrage.tasks import execute_confirm, execute_trade, sync_chain
 from tests.conftest import ROOT
 from tests.integration.pipeline_helpers import (
     approved_trade_for_a_mispricing,
     confirm,
+    opportunity_pools,
     push_price,
     reset_process_caches,
-    run_once,
+    settle,
     twin_pairs,
 )
 
@@ -66,7 +67,7 @@ def _celery_worker(queues: str, *options: str) -> subprocess.Popen[bytes]:
             queues,
             *options,
             "--loglevel",
-            "WARNING",
+            os.environ.get("ARBX_TEST_WORKER_LOGLEVEL", "WARNING"),
             "--without-gossip",
             "--without-mingle",
         ],
@@ -94,35 +95,39 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def deployed(local_chain, anvil):
-    """The product as the demo runs it: one solo worker per queue and the block watcher on
-    the node's pushed heads."""
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    processes = [
-        _celery_worker(queues, "-P", "solo", "-n", f"{queues.split(',')[0]}@%h")
-        for queues in ("sync", "scan", "execute,default")
-    ]
-    processes.append(
-        subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "watch_blocks",
-                "--chain-id",
-                str(local_chain.chain_id),
-                "--ws-url",
-                anvil.url.replace("http://", "ws://"),
-            ],
-            cwd=ROOT,
-            env=_env(),
-            stdout=subprocess.DEVNULL,
+    """Starts the product as the demo runs it: one solo worker per queue and the block watcher
+    on the node's pushed heads (stopped after the test)."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+        processes.extend(
+            _celery_worker(queues, "-P", "solo", "-n", f"{queues.split(',')[0]}@%h")
+            for queues in ("sync", "scan", "execute,default")
         )
-    )
-    yield processes
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "watch_blocks",
+                    "--chain-id",
+                    str(local_chain.chain_id),
+                    "--ws-url",
+                    anvil.url.replace("http://", "ws://"),
+                ],
+                cwd=ROOT,
+                env=_env(),
+                stdout=subprocess.DEVNULL,
+            )
+        )
+
+    yield start
     for process in processes:
         _stop(process)
 
 
-def _wait_for(predicate, timeout=60.0, step=0.25, quiet=False):
+def _wait_for(predicate, timeout=60.0, step=0.25, quiet=False, state=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -131,14 +136,31 @@ def _wait_for(predicate, timeout=60.0, step=0.25, quiet=False):
         time.sleep(step)
     if quiet:
         return None
-    raise AssertionError("timed out waiting")
+    raise AssertionError("timed out waiting" + (f": {state()}" if state else ""))
+
+
+def _pipeline_state(chain, since: int) -> str:
+    """What the pipeline recorded from block `since` on: the message of a wait that timed out."""
+    blocks = sorted(
+        BlockRecord.objects.filter(chain=chain, number__gte=since).values_list("number", flat=True)
+    )
+    opportunities = list(
+        Opportunity.objects.filter(chain=chain, block_number__gte=since)
+        .order_by("pk")
+        .values_list("pk", "block_number", "pool_path", "net_profit", "status")
+    )
+    trades = list(
+        Trade.objects.filter(opportunity__block_number__gte=since)
+        .order_by("pk")
+        .values_list("pk", "opportunity_id", "state", "error", "block_number")
+    )
+    return f"blocks synced {blocks}, opportunities {opportunities}, trades {trades}"
 
 
 def test_a_worker_syncs_scans_and_executes_from_a_new_block(
     local_chain, live, market, client, deployer, trader, worker
 ):
-    run_once(local_chain)
-    confirm(local_chain)
+    settle(local_chain)
     first, _ = twin_pairs(market)
     push_price(trader, market, client, first, bps=300)
     mispriced_at = client.block_number()
@@ -146,10 +168,13 @@ def test_a_worker_syncs_scans_and_executes_from_a_new_block(
 
     def confirmed():
         execute_confirm.apply_async(args=[local_chain.chain_id], queue="execute")
-        return Trade.objects.filter(state=Trade.State.CONFIRMED).first()
+        return Trade.objects.filter(
+            opportunity__block_number__gte=mispriced_at, state=Trade.State.CONFIRMED
+        ).first()
 
-    trade = _wait_for(confirmed)
+    trade = _wait_for(confirmed, state=lambda: _pipeline_state(local_chain, mispriced_at))
     assert trade.block_number - mispriced_at <= 2
+    assert first.address in opportunity_pools(trade.opportunity)
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
 
 
@@ -221,8 +246,8 @@ def test_the_deployed_shape_trades_from_pushed_heads(
 ):
     """Watcher -> sync (with the pushed header) -> scan (with the reserves handed on) ->
     execute, each on its own solo worker, as the demo runs them."""
-    run_once(local_chain)
-    confirm(local_chain)
+    settle(local_chain)  # before the workers start: the mispricing below is all there is
+    deployed()
 
     def watching():
         """A block mined now is pushed to the watcher and synced by the sync worker (both
@@ -233,6 +258,8 @@ def test_the_deployed_shape_trades_from_pushed_heads(
         return _wait_for(synced, timeout=3.0, quiet=True)
 
     _wait_for(watching, timeout=90.0, step=0.0)
+    in_flight = (Trade.State.APPROVED, Trade.State.SIMULATED, Trade.State.SIGNED)
+    assert not Trade.objects.filter(state__in=(*in_flight, Trade.State.SUBMITTED)).exists()
     first, _ = twin_pairs(market)
     push_price(trader, market, client, first, bps=300)
     mispriced_at = client.block_number()
@@ -247,7 +274,9 @@ def test_the_deployed_shape_trades_from_pushed_heads(
         )
         return first_trade if first_trade and first_trade.state == Trade.State.CONFIRMED else None
 
-    trade = _wait_for(confirmed)  # confirmed by the watcher's own confirmation passes
+    # confirmed by the watcher's own confirmation passes
+    trade = _wait_for(confirmed, state=lambda: _pipeline_state(local_chain, mispriced_at))
     assert trade.block_number - mispriced_at <= 2
+    assert first.address in opportunity_pools(trade.opportunity)
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
     assert len(trade.opportunity.fees_ppm) == len(trade.opportunity.pool_path)
