@@ -35,6 +35,7 @@ from arbitrage.chain.nonces import nonce_reserve
 from arbitrage.chain.signer import Signer
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Trade
 from arbitrage.services.control import control_for
+from arbitrage.services.trades import trade_approve
 
 logger = logging.getLogger(__name__)
 
@@ -437,6 +438,18 @@ def _submit(ctx: ExecutionContext, trade_id: int, fresh: tuple[str, str] | None 
 def trade_execute(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     """Advance a trade as far as it can go now; safe twice, concurrently or after a crash."""
     signed = _prepare(ctx, trade_id)
+    if signed is not None:
+        _submit(ctx, trade_id, fresh=signed if signed[0] else None)
+    return Trade.objects.get(pk=trade_id)
+
+
+def opportunity_execute(*, opportunity_id: int, ctx: ExecutionContext) -> Trade:
+    """Approve an opportunity and advance its trade as far as it can go now, the approval
+    committed with the simulation and the signature (one transaction before the send, as the
+    fast lane needs). Each step still checks the state it expects and leaves its audit row."""
+    with transaction.atomic():
+        trade_id = trade_approve(opportunity_id=opportunity_id, mode=ctx.mode).pk
+        signed = _prepare(ctx, trade_id)
     if signed is not None:
         _submit(ctx, trade_id, fresh=signed if signed[0] else None)
     return Trade.objects.get(pk=trade_id)

@@ -75,6 +75,7 @@ def pipeline_scan(
     the sync read with its logs (each read from the node when not given). `reserves`, when the
     sync handed them on from the logs, stand in for the pools' rows (not yet committed)."""
     if not (control or control_for(chain=chain)).scanning_enabled:
+        engine_reset(chain)  # it misses these changes: rebuilt from the rows when scanning resumes
         return []
     client = client_for_chain(chain)
     if base_fee is None:

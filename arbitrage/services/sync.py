@@ -409,12 +409,12 @@ def _record_blocks(chain: Chain, headers: Iterable[BlockHeader]) -> None:
 TRIM_EVERY = 32
 
 
-def _our_executions(chain: Chain, logs: list[Any]) -> dict[int, list[str]]:
+def our_executions(chain: Chain, logs: list[Any]) -> dict[int, list[str]]:
     """Our executor's CycleExecuted events in these logs: transaction hashes by block."""
     executor = (chain.executor_address or "").lower()
     mined: dict[int, list[str]] = {}
     for log in logs:
-        if _topic0(log) == abi.CYCLE_EXECUTED and str(log["address"]).lower() == executor:
+        if topic0(log) == abi.CYCLE_EXECUTED and str(log["address"]).lower() == executor:
             tx_hash = "0x" + bytes(log["transactionHash"]).hex()
             mined.setdefault(int(log["blockNumber"]), []).append(tx_hash)
     return mined
@@ -433,7 +433,7 @@ def _note_our_executions(mined: dict[int, list[str]]) -> None:
         ).update(block_number=block)
 
 
-def _topic0(log: Any) -> str:
+def topic0(log: Any) -> str:
     return "0x" + bytes(log["topics"][0]).hex()
 
 
@@ -520,7 +520,7 @@ def chain_sync(
             created: dict[Dex, list[Any]] = {}
             for log in logs:
                 factory = created_by.get(str(log["address"]).lower())
-                if factory is not None and _topic0(log) == abi.PAIR_CREATED:
+                if factory is not None and topic0(log) == abi.PAIR_CREATED:
                     created.setdefault(factory, []).append(log)
             for dex, dex_logs in created.items():
                 result.discovered += len(
@@ -528,9 +528,9 @@ def chain_sync(
                         chain=chain, client=client, dex=dex, logs=dex_logs, to_block=head.number
                     )
                 )
-            mined = _our_executions(chain, logs)
+            mined = our_executions(chain, logs)
             _note_our_executions(mined)
-            sync_logs = [log for log in logs if _topic0(log) == abi.SYNC]
+            sync_logs = [log for log in logs if topic0(log) == abi.SYNC]
             hand_on = None
             if early is not None and result.rewound_to is None and not result.discovered:
 

@@ -10,10 +10,11 @@ import pytest
 from web3 import Web3
 
 from arbitrage.chain.client import ChainClient
-from arbitrage.localnet.anvil import DEV_ACCOUNTS, Anvil
+from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS, Anvil
 from arbitrage.localnet.market import Deployer, LocalMarket, deploy_market, market_register
 from arbitrage.models import Chain
 from tests.conftest import SNAPSHOT
+from tests.integration.pipeline_helpers import reset_process_caches
 
 pytestmark = pytest.mark.integration
 
@@ -67,3 +68,13 @@ def register_local_chain(anvil: Anvil, market: LocalMarket) -> Chain:
 @pytest.fixture
 def local_chain(db, fresh_chain, market) -> Chain:
     return register_local_chain(fresh_chain, market)
+
+
+@pytest.fixture
+def live(settings, monkeypatch):
+    """Live execution with anvil's public development key (development only)."""
+    settings.ARBX_EXECUTION_MODE = "live"
+    monkeypatch.setenv("ARBX_SIGNER_KEY", DEV_KEYS[0])
+    reset_process_caches()
+    yield
+    reset_process_caches()

@@ -9,7 +9,7 @@ from django.db import connection
 
 from accounts.models import AuditEvent
 from arbitrage.chain.client import ChainClient
-from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS
+from arbitrage.localnet.anvil import DEV_ACCOUNTS
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import Opportunity, Pool, Threshold, Trade
 from arbitrage.services import pipeline
@@ -31,15 +31,6 @@ from tests.integration.pipeline_helpers import (
 )
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-def live(settings, monkeypatch):
-    settings.ARBX_EXECUTION_MODE = "live"
-    monkeypatch.setenv("ARBX_SIGNER_KEY", DEV_KEYS[0])  # anvil's public development key
-    reset_process_caches()
-    yield
-    reset_process_caches()
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from tests.integration.pipeline_helpers import (
     confirm,
     opportunity_pools,
     push_price,
-    reset_process_caches,
     settle,
     twin_pairs,
 )
@@ -43,15 +42,6 @@ def _env() -> dict[str, str]:
         ARBX_EXECUTION_MODE="live",
         ARBX_SIGNER_KEY=DEV_KEYS[0],  # anvil's public development key
     )
-
-
-@pytest.fixture
-def live(settings, monkeypatch):
-    settings.ARBX_EXECUTION_MODE = "live"
-    monkeypatch.setenv("ARBX_SIGNER_KEY", DEV_KEYS[0])
-    reset_process_caches()
-    yield
-    reset_process_caches()
 
 
 def _celery_worker(queues: str, *options: str) -> subprocess.Popen[bytes]:

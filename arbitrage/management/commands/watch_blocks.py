@@ -3,6 +3,9 @@
 With `--ws-url` the node pushes every new head over WebSocket (`eth_subscribe newHeads`): no
 polling, and a block is seen the moment the node has it. Without it, or while the WebSocket is
 down, the head is polled over HTTP every `--interval` seconds.
+
+With `--fast-lane` the watcher first trades a pushed block's best cycle itself (see
+`arbitrage/services/fastlane.py`), then queues the block's sync as always.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from arbitrage.chain.client import ChainRpcError
+from arbitrage.chain.client import ChainRpcError, header_from_rpc
 from arbitrage.chain.registry import client_for_chain
 from arbitrage.models import Chain
+from arbitrage.services.fastlane import FastLane
+from arbitrage.services.pipeline import execution_context
 from arbitrage.tasks import execute_confirm, sync_chain
 
 # How long after a new block its confirmation pass runs (the trade of the block goes first).
@@ -67,6 +72,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-blocks", type=int, default=0, help="stop after N blocks (0: never)"
         )
+        parser.add_argument(
+            "--fast-lane",
+            action="store_true",
+            help="trade each pushed block's best cycle in this process before queueing its sync",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         chain = Chain.objects.filter(chain_id=options["chain_id"]).first()
@@ -77,10 +87,13 @@ class Command(BaseCommand):
         self.last = -1
         self.seen = 0
         self.max_blocks: int = options["max_blocks"]
+        self.fast_lane = (
+            FastLane(chain=chain, ctx=execution_context(chain)) if options["fast_lane"] else None
+        )
         ws_url = options["ws_url"]
         self.stdout.write(
             f"watching chain {chain.chain_id} at {ws_url or self.client.url}"
-            f" ({'pushed' if ws_url else 'polled'})"
+            f" ({'pushed' if ws_url else 'polled'}{', fast lane' if self.fast_lane else ''})"
         )
         while not self.done():
             if ws_url:
@@ -113,6 +126,8 @@ class Command(BaseCommand):
         spares the sync a request to the node for the head and the reorg check)."""
         if head == self.last:
             return
+        if self.fast_lane is not None and header is not None:
+            self.fast_lane.on_head(header_from_rpc(header))  # never raises
         args: tuple[object, ...] = (self.chain.chain_id,)
         if header is not None:
             args = (self.chain.chain_id, header)

@@ -1,0 +1,143 @@
+"""The fast lane: the newest block's best cycle, traded by the process that hears the block.
+
+The event-driven path hands a block from the watcher to the `sync` queue, then to `scan`, then
+to `execute`: three queue hops and three stages' bookkeeping before the transaction reaches the
+node. The fast lane, run by the block watcher (`watch_blocks --fast-lane`), does for a block
+that extends the last one it saw only what the send needs, in the watcher's own process:
+
+- the block's `Sync` and `CycleExecuted` logs and the priority fee, in one request;
+- the new reserves into its warm engine (`scan_pools` with the reserves from the logs), the
+  thresholds and gas priced as the scan does, the opportunities stored once per cycle and block;
+- the choice as the scan makes it (the kill switch, free in-flight slots, no pool shared with
+  an unmined trade of ours);
+- approval, simulation and signing in one database transaction (the same state machine and
+  audit rows as the `execute` queue), then the send.
+
+Only then does the watcher queue the block's sync: it records the block, and the scan and
+execute queues take whatever the fast lane left (other cycles, other slots) and do the
+recovery work. They meet the fast lane's trade as one of ours in flight, and its opportunity
+as already stored, so one opportunity never becomes two transactions.
+
+The lane steps aside whenever it cannot be sure its engine matches the chain: a head that is
+not the child of the last block it applied (a gap, a reorg), a pool it does not know, or an
+error. It then waits until the database has synced the parent of a new head, and rebuilds its
+engine from the rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from arbitrage.chain import abi
+from arbitrage.chain.client import BlockHeader
+from arbitrage.models import Chain, Pool, Trade
+from arbitrage.services.control import control_for
+from arbitrage.services.execute import ExecutionContext, opportunity_execute
+from arbitrage.services.pipeline import choose_for_execution
+from arbitrage.services.scan import engine_reset, scan_pools
+from arbitrage.services.sync import last_block, our_executions, topic0
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FastLane:
+    chain: Chain
+    ctx: ExecutionContext
+    last: BlockHeader | None = None  # the last block whose changes the engine holds
+    addresses: dict[str, int] = field(default_factory=dict)  # pool address (lower) -> pk
+
+    def on_head(self, head: BlockHeader) -> list[Trade]:
+        """Trade the block's best cycles; the trades it made (sent, or recorded in a dry run).
+        Never raises: on any error the lane steps aside until the database has caught up."""
+        try:
+            if not self._continues(head):
+                return []
+            return self._trade(head)
+        except Exception:
+            logger.exception("fast lane: block %s left to the queues", head.number)
+            self.last = None
+            close_old_connections()
+            return []
+
+    def _continues(self, head: BlockHeader) -> bool:
+        """Whether the engine holds every change up to the head's parent: it applied the parent
+        itself, or (re)starts now from rows the sync has recorded up to the parent."""
+        last = self.last
+        if last is not None and head.number == last.number + 1 and head.parent_hash == last.hash:
+            return True
+        synced = last_block(self.chain)
+        if synced is None or synced.number != head.number - 1 or synced.hash != head.parent_hash:
+            self.last = None  # not caught up yet (or on another branch): the queues handle it
+            return False
+        engine_reset(self.chain)  # rebuilt from the rows on the scan below
+        self.addresses = {
+            address.lower(): pk
+            for pk, address in Pool.objects.filter(
+                chain=self.chain, last_synced_block__isnull=False
+            ).values_list("pk", "address")
+        }
+        self.last = BlockHeader(
+            number=synced.number,
+            hash=synced.hash,
+            parent_hash=synced.parent_hash,
+            timestamp=int(synced.timestamp.timestamp()),
+            base_fee_per_gas=synced.base_fee_per_gas or 0,
+        )
+        return True
+
+    def _trade(self, head: BlockHeader) -> list[Trade]:
+        logs, tip = self.ctx.client.logs_and_tip(
+            topics=[[abi.SYNC, abi.CYCLE_EXECUTED]],
+            from_block=head.number,
+            to_block=head.number,
+            max_range=settings.ARBX_LOG_RANGE,
+        )
+        reserves = self._reserves(logs)
+        if reserves is None:  # a pool the lane does not know yet: rebuild once it is synced
+            self.last = None
+            return []
+        self.last = head
+        if not reserves:
+            return []
+        control = control_for(chain=self.chain)
+        if not control.scanning_enabled:
+            self.last = None  # the engine misses these changes: rebuilt when scanning resumes
+            return []
+        found = scan_pools(
+            chain=self.chain,
+            pool_ids=sorted(reserves),
+            block_number=head.number,
+            gas_price_wei=head.base_fee_per_gas + tip,
+            reserves=reserves,
+        )
+        found.sort(key=lambda o: o.net_profit, reverse=True)
+        mined = {h for hashes in our_executions(self.chain, logs).values() for h in hashes}
+        trades = [
+            opportunity_execute(opportunity_id=opportunity.pk, ctx=self.ctx)
+            for opportunity in choose_for_execution(
+                self.chain, found, control=control, mined=mined
+            )
+        ]
+        for trade in trades:
+            logger.info("fast lane: block %s, trade %s %s", head.number, trade.pk, trade.state)
+        return trades
+
+    def _reserves(self, logs: list[Any]) -> dict[int, tuple[int, int]] | None:
+        """Each pool's last reserves in the block's Sync logs; None when one is unknown."""
+        newest: dict[int, tuple[int, int]] = {}
+        for log in sorted(logs, key=lambda log: int(log["logIndex"])):
+            if topic0(log) != abi.SYNC:
+                continue
+            pool = self.addresses.get(str(log["address"]).lower())
+            if pool is None:
+                return None
+            reserves = abi.decode_reserves(bytes(log["data"]))
+            if reserves is not None:
+                newest[pool] = reserves
+        return newest
