@@ -40,7 +40,7 @@ from arbitrage.services.control import control_for
 from arbitrage.services.execute import ExecutionContext, opportunity_execute
 from arbitrage.services.pipeline import choose_for_execution
 from arbitrage.services.scan import engine_reset, scan_pools
-from arbitrage.services.sync import last_block, our_executions, topic0
+from arbitrage.services.sync import last_block, note_our_executions, our_executions, topic0
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +117,12 @@ class FastLane:
             reserves=reserves,
         )
         found.sort(key=lambda o: o.net_profit, reverse=True)
-        mined = {h for hashes in our_executions(self.chain, logs).values() for h in hashes}
+        # Our trades this block executed free their pools and in-flight slots now (the sync
+        # marks them the same way when it records the block).
+        note_our_executions(our_executions(self.chain, logs))
         trades = [
             opportunity_execute(opportunity_id=opportunity.pk, ctx=self.ctx)
-            for opportunity in choose_for_execution(
-                self.chain, found, control=control, mined=mined
-            )
+            for opportunity in choose_for_execution(self.chain, found, control=control)
         ]
         for trade in trades:
             logger.info("fast lane: block %s, trade %s %s", head.number, trade.pk, trade.state)

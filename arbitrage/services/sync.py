@@ -420,7 +420,7 @@ def our_executions(chain: Chain, logs: list[Any]) -> dict[int, list[str]]:
     return mined
 
 
-def _note_our_executions(mined: dict[int, list[str]]) -> None:
+def note_our_executions(mined: dict[int, list[str]]) -> None:
     """Our executor's CycleExecuted events in these logs: the trades behind them are mined, so
     their pools' new reserves already include them and they stop holding those pools back
     (they still wait for their confirmations; a reorg clears the mark, see trades_rewind)."""
@@ -529,7 +529,7 @@ def chain_sync(
                     )
                 )
             mined = our_executions(chain, logs)
-            _note_our_executions(mined)
+            note_our_executions(mined)
             sync_logs = [log for log in logs if topic0(log) == abi.SYNC]
             hand_on = None
             if early is not None and result.rewound_to is None and not result.discovered:

@@ -84,12 +84,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def deployed(local_chain, anvil):
+def deployed(local_chain, anvil, tmp_path):
     """Starts the product as the demo runs it: one solo worker per queue and the block watcher
-    on the node's pushed heads (stopped after the test)."""
+    on the node's pushed heads (stopped after the test). The watcher logs to watcher.log."""
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start() -> None:
+    def start(*watcher_options: str) -> None:
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
         processes.extend(
             _celery_worker(queues, "-P", "solo", "-n", f"{queues.split(',')[0]}@%h")
@@ -105,10 +105,12 @@ def deployed(local_chain, anvil):
                     str(local_chain.chain_id),
                     "--ws-url",
                     anvil.url.replace("http://", "ws://"),
+                    *watcher_options,
                 ],
                 cwd=ROOT,
                 env=_env(),
                 stdout=subprocess.DEVNULL,
+                stderr=(tmp_path / "watcher.log").open("wb"),
             )
         )
 
@@ -231,13 +233,15 @@ def test_a_worker_killed_between_signing_and_recording_sends_once(
     assert trade.realized_profit == trade.opportunity.gross_profit
 
 
+@pytest.mark.parametrize("fast_lane", [False, True], ids=["queues", "fast-lane"])
 def test_the_deployed_shape_trades_from_pushed_heads(
-    local_chain, live, market, client, deployer, trader, anvil, deployed
+    local_chain, live, market, client, deployer, trader, anvil, deployed, fast_lane, tmp_path
 ):
     """Watcher -> sync (with the pushed header) -> scan (with the reserves handed on) ->
-    execute, each on its own solo worker, as the demo runs them."""
+    execute, each on its own solo worker, as the demo runs them; or with the fast lane, the
+    watcher's own trade first and the queues after it."""
     settle(local_chain)  # before the workers start: the mispricing below is all there is
-    deployed()
+    deployed(*(["--fast-lane"] if fast_lane else []))
 
     def watching():
         """A block mined now is pushed to the watcher and synced by the sync worker (both
@@ -270,3 +274,10 @@ def test_the_deployed_shape_trades_from_pushed_heads(
     assert first.address in opportunity_pools(trade.opportunity)
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
     assert len(trade.opportunity.fees_ppm) == len(trade.opportunity.pool_path)
+    if fast_lane:  # the watcher traded the block it heard
+        assert trade.opportunity.block_number == mispriced_at
+        assert trade.block_number == mispriced_at + 1
+        log = (tmp_path / "watcher.log").read_text()
+        assert f"fast lane: block {mispriced_at}, trade {trade.pk} submitted" in log
+    # One transaction for the block's opportunities, whichever path took them.
+    assert Trade.objects.filter(opportunity__block_number=mispriced_at).count() == 1
