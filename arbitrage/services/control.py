@@ -15,6 +15,12 @@ def control_for(*, chain: Chain) -> ExecutionControl:
     return control
 
 
+def kill_switch_engaged(chain: Chain) -> bool:
+    """The kill switch alone, in the smallest read (the execute step reads it again right
+    before signing)."""
+    return ExecutionControl.objects.filter(chain=chain, execution_paused=True).exists()
+
+
 @transaction.atomic
 def execution_pause(*, chain: Chain, reason: str, actor: Any = None) -> ExecutionControl:
     """Engage the kill switch: the execute step refuses to sign or send from now on."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from eth_utils.address import to_checksum_address
@@ -34,7 +34,7 @@ from arbitrage.chain.contracts import (
 from arbitrage.chain.nonces import nonce_reserve
 from arbitrage.chain.signer import Signer
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Trade
-from arbitrage.services.control import control_for
+from arbitrage.services.control import control_for, kill_switch_engaged
 from arbitrage.services.trades import trade_approve
 
 logger = logging.getLogger(__name__)
@@ -309,7 +309,7 @@ def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bo
     if ctx.signer is None:
         raise RuntimeError("live execution needs a signer (ARBX_SIGNER_KEY)")
     chain = trade.opportunity.chain
-    if control_for(chain=chain).execution_paused:
+    if kill_switch_engaged(chain):
         _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
         return False
     nonce = nonce_reserve(
@@ -342,7 +342,9 @@ def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bo
     return True
 
 
-def _prepare(ctx: ExecutionContext, trade_id: int) -> tuple[str, str] | None:
+def _prepare(
+    ctx: ExecutionContext, trade_id: int, control: ExecutionControl | None = None
+) -> tuple[str, str] | None:
     """Simulate and sign in one transaction under one row lock (each step still checks the
     state it expects, so a second delivery, or a run after a crash, picks up where the first
     stopped). When the trade is signed and ready to send: the bytes and hash signed now, or
@@ -353,7 +355,8 @@ def _prepare(ctx: ExecutionContext, trade_id: int) -> tuple[str, str] | None:
             return ("", "") if trade.state == Trade.State.SIGNED else None
         pending = None
         if trade.state == Trade.State.APPROVED:
-            go_on, pending = _simulate(ctx, trade, control_for(chain=trade.opportunity.chain))
+            control = control or control_for(chain=trade.opportunity.chain)
+            go_on, pending = _simulate(ctx, trade, control)
             if not go_on:
                 return None
         if not _sign(ctx, trade, pending):
@@ -443,13 +446,24 @@ def trade_execute(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     return Trade.objects.get(pk=trade_id)
 
 
-def opportunity_execute(*, opportunity_id: int, ctx: ExecutionContext) -> Trade:
-    """Approve an opportunity and advance its trade as far as it can go now, the approval
-    committed with the simulation and the signature (one transaction before the send, as the
-    fast lane needs). Each step still checks the state it expects and leaves its audit row."""
+def opportunity_execute(
+    *, opportunity: Opportunity, ctx: ExecutionContext, control: ExecutionControl | None = None
+) -> Trade | None:
+    """Store (when new), approve and advance an opportunity's trade as far as it can go now:
+    the opportunity, the approval, the simulation and the signature commit together (one
+    transaction before the send, as the fast lane needs). Each step still checks the state it
+    expects and leaves its audit row. `control`, when the caller has just read it, spares the
+    read before the simulation (the kill switch is read again before signing all the same).
+    None when another writer stored the opportunity first: it is theirs to take."""
     with transaction.atomic():
-        trade_id = trade_approve(opportunity_id=opportunity_id, mode=ctx.mode).pk
-        signed = _prepare(ctx, trade_id)
+        if opportunity.pk is None:
+            try:
+                with transaction.atomic():
+                    opportunity.save(force_insert=True)
+            except IntegrityError:
+                return None
+        trade_id = trade_approve(opportunity_id=opportunity.pk, mode=ctx.mode).pk
+        signed = _prepare(ctx, trade_id, control)
     if signed is not None:
         _submit(ctx, trade_id, fresh=signed if signed[0] else None)
     return Trade.objects.get(pk=trade_id)

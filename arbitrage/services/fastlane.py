@@ -7,16 +7,17 @@ that extends the last one it saw only what the send needs, in the watcher's own 
 
 - the block's `Sync` and `CycleExecuted` logs and the priority fee, in one request;
 - the new reserves into its warm engine (`scan_pools` with the reserves from the logs), the
-  thresholds and gas priced as the scan does, the opportunities stored once per cycle and block;
+  thresholds and gas priced as the scan does;
 - the choice as the scan makes it (the kill switch, free in-flight slots, no pool shared with
   an unmined trade of ours);
-- approval, simulation and signing in one database transaction (the same state machine and
-  audit rows as the `execute` queue), then the send.
+- for each opportunity taken: storing it, approval, simulation and signing in one database
+  transaction (the same state machine and audit rows as the `execute` queue), then the send.
 
-Only then does the watcher queue the block's sync: it records the block, and the scan and
-execute queues take whatever the fast lane left (other cycles, other slots) and do the
-recovery work. They meet the fast lane's trade as one of ours in flight, and its opportunity
-as already stored, so one opportunity never becomes two transactions.
+Only then does the watcher queue the block's sync: it records the block, the scan stores the
+block's other opportunities, and the scan and execute queues take whatever the fast lane left
+(other cycles, other slots) and do the recovery work. They meet the fast lane's trade as one
+of ours in flight, and its opportunity as already stored, so one opportunity never becomes two
+transactions.
 
 The lane steps aside whenever it cannot be sure its engine matches the chain: a head that is
 not the child of the last block it applied (a gap, a reorg), a pool it does not know, or an
@@ -115,14 +116,17 @@ class FastLane:
             block_number=head.number,
             gas_price_wei=head.base_fee_per_gas + tip,
             reserves=reserves,
+            store=False,  # stored as taken; the queued scan stores the rest
         )
-        found.sort(key=lambda o: o.net_profit, reverse=True)
         # Our trades this block executed free their pools and in-flight slots now (the sync
         # marks them the same way when it records the block).
         note_our_executions(our_executions(self.chain, logs))
         trades = [
-            opportunity_execute(opportunity_id=opportunity.pk, ctx=self.ctx)
+            trade
             for opportunity in choose_for_execution(self.chain, found, control=control)
+            if (
+                trade := opportunity_execute(opportunity=opportunity, ctx=self.ctx, control=control)
+            )
         ]
         for trade in trades:
             logger.info("fast lane: block %s, trade %s %s", head.number, trade.pk, trade.state)

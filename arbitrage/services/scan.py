@@ -176,8 +176,10 @@ def opportunities_from(
     found: Sequence[CycleOpportunity],
     block_number: int,
     gas_price_wei: int,
+    store: bool = True,
 ) -> list[Opportunity]:
-    """Price gas, apply the thresholds, and store what passes once per cycle and block."""
+    """Price gas, apply the thresholds, and store what passes once per cycle and block (with
+    `store` false: the best of them, unsaved, for the caller to store what it takes)."""
     thresholds = {t.start_token_id: t for t in Threshold.objects.filter(chain=chain)}
     gas_costs: dict[tuple[int, int], int | None] = {}
     candidates: dict[str, Opportunity] = {}
@@ -214,23 +216,42 @@ def opportunities_from(
         )
     best = sorted(candidates.values(), key=lambda o: o.net_profit, reverse=True)
     best = best[:MAX_STORED_PER_SCAN]
-    if not best:
-        return []
-    try:
-        with transaction.atomic():
-            return Opportunity.objects.bulk_create(best)
-    except IntegrityError:
-        # Some are stored already (a second scan of the block, or another worker's): go one
-        # by one, and return only those stored now.
-        stored = []
-        for opportunity in best:
-            try:
-                with transaction.atomic():
-                    opportunity.save()
-                stored.append(opportunity)
-            except IntegrityError:
-                continue
-        return stored
+    if not best or not store:
+        return best
+    return opportunities_store(chain, block_number, best)
+
+
+def opportunities_store(
+    chain: Chain, block_number: int, opportunities: list[Opportunity]
+) -> list[Opportunity]:
+    """Store these opportunities of one block; those of a cycle already stored for the block
+    (by a second scan of it, another worker, or the fast lane) are left out. The ones stored."""
+    for _ in range(3):  # a concurrent writer may store one between the read and the insert
+        try:
+            with transaction.atomic():
+                return Opportunity.objects.bulk_create(opportunities)
+        except IntegrityError:
+            stored = set(
+                Opportunity.objects.filter(
+                    chain=chain,
+                    block_number=block_number,
+                    cycle_key__in=[o.cycle_key for o in opportunities],
+                ).values_list("cycle_key", flat=True)
+            )
+            if not stored:
+                break  # not a cycle stored before: find the row that fails, one by one
+            opportunities = [o for o in opportunities if o.cycle_key not in stored]
+            if not opportunities:
+                return []
+    kept = []
+    for opportunity in opportunities:
+        try:
+            with transaction.atomic():
+                opportunity.save(force_insert=True)
+            kept.append(opportunity)
+        except IntegrityError:
+            logger.warning("opportunity %s at block %s not stored", opportunity, block_number)
+    return kept
 
 
 def scan_pools(
@@ -240,10 +261,11 @@ def scan_pools(
     block_number: int,
     gas_price_wei: int,
     reserves: dict[int, tuple[int, int]] | None = None,
+    store: bool = True,
 ) -> list[Opportunity]:
     """Re-evaluate the cycles through these pools at their current reserves: `reserves` when
     given (read from the block's logs, handed on by the sync before it commits them), else the
-    pools' rows."""
+    pools' rows. With `store` false the opportunities are returned unsaved."""
     warm = engine_for(chain)
     pools = tradable_pools(chain, pool_ids=pool_ids)
     if reserves is not None:
@@ -279,4 +301,5 @@ def scan_pools(
         found=_drop_barred(warm, found),
         block_number=block_number,
         gas_price_wei=gas_price_wei,
+        store=store,
     )

@@ -141,6 +141,8 @@ def test_the_kill_switch_stops_it(lane, local_chain, market, client, trader, dep
     _, head = _mispriced_head(client, trader, market)
     nonce = client.transaction_count(deployer.account, "pending")
     assert _hear(lane, client, synced + 1) == []
-    assert Opportunity.objects.filter(block_number=head.number).exists()  # still recorded
-    assert not Trade.objects.filter(opportunity__block_number=head.number).exists()
     assert client.transaction_count(deployer.account, "pending") == nonce
+    # The queues record the block's opportunities, and take none either.
+    assert run_once(local_chain) == []
+    assert Opportunity.objects.filter(block_number=head.number).exists()
+    assert not Trade.objects.filter(opportunity__block_number=head.number).exists()

@@ -15,7 +15,7 @@ from arbitrage.models import Opportunity, Pool, Threshold, Trade
 from arbitrage.services import pipeline
 from arbitrage.services.control import control_for, execution_pause
 from arbitrage.services.execute import trade_execute
-from arbitrage.services.scan import engine_reset
+from arbitrage.services.scan import engine_reset, scan_pools
 from arbitrage.services.trades import trade_approve
 from tests.integration.pipeline_helpers import (
     approved_trade_for_a_mispricing,
@@ -376,6 +376,29 @@ def test_a_second_scan_of_a_block_stores_nothing_twice(bot, market, client, trad
     engine_reset()  # a restarted worker scans the block again
     assert pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head) == []
     assert Opportunity.objects.filter(block_number=result.head).count() == stored
+
+
+@pytest.mark.django_db
+def test_a_scan_stores_what_the_fast_lane_left_of_a_block(bot, market, client, trader):
+    """The fast lane stores only the opportunity it takes; the block's scan stores the rest."""
+    first, _ = twin_pairs(market)
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    candidates = scan_pools(
+        chain=bot,
+        pool_ids=result.changed_pool_ids,
+        block_number=result.head,
+        gas_price_wei=10**9,
+        store=False,
+    )
+    assert len(candidates) > 1
+    assert all(o.pk is None for o in candidates)
+    taken = candidates[0]
+    taken.save()
+    engine_reset()
+    stored = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert {o.cycle_key for o in stored} == {o.cycle_key for o in candidates[1:]}
+    assert Opportunity.objects.filter(block_number=result.head).count() == len(candidates)
 
 
 @pytest.mark.django_db
