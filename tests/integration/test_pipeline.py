@@ -503,3 +503,30 @@ def test_an_approval_executed_blocks_later_is_simulated_with_a_deadline_from_the
     assert trade.state == Trade.State.CONFIRMED
     assert trade.simulated_profit is not None
     assert trade.realized_profit == trade.simulated_profit > 0
+
+
+@pytest.mark.django_db
+def test_changes_made_while_scanning_is_off_are_seen_when_it_is_back_on(
+    bot, market, client, trader
+):
+    """A scan skipped while scanning is off drops the warm engine: it would otherwise miss
+    those blocks' reserves for good (each scan updates only the pools that changed)."""
+    first, second = twin_pairs(market)
+    pipeline.pipeline_scan(bot, [], client.block_number())  # the engine is warm
+    control = control_for(chain=bot)
+    control.scanning_enabled = False
+    control.save()
+    push_price(trader, market, client, first, bps=300)
+    result = pipeline.pipeline_sync(bot)
+    assert pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head) == []
+    control.scanning_enabled = True
+    control.save()
+    # Only the twin changes now, a little: the cycle through both is priced with the first
+    # pool's new reserves, so the 3 % move is found.
+    push_price(trader, market, client, second, bps=1)
+    result = pipeline.pipeline_sync(bot)
+    assert list(result.changed_pool_ids) == [
+        p.pk for p in Pool.objects.filter(address=second.address)
+    ]
+    found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
+    assert any(opportunity_pools(o) == {first.address, second.address} for o in found)

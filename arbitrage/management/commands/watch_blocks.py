@@ -10,11 +10,13 @@ With `--fast-lane` the watcher first trades a pushed block's best cycle itself (
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from arbitrage.chain.client import ChainRpcError, header_from_rpc
@@ -74,8 +76,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--fast-lane",
-            action="store_true",
-            help="trade each pushed block's best cycle in this process before queueing its sync",
+            action=argparse.BooleanOptionalAction,
+            default=settings.ARBX_FAST_LANE,
+            help="trade each pushed block's best cycle in this process before queueing its sync"
+            " (default: ARBX_FAST_LANE)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -9,7 +9,13 @@ from config.env import env
 REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
 CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+# A message taken by a worker that dies without acknowledging it (acks_late) goes back to its
+# queue after this many seconds (Redis's default is an hour). Every task is idempotent (each
+# step checks the state it expects under a row lock), so a redelivery of a task that is still
+# running does no harm.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+}
 CELERY_RESULT_BACKEND: str | None = None
 CELERY_TASK_QUEUES = (
     Queue("default"),
