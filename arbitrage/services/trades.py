@@ -3,6 +3,10 @@
 The chain-facing steps of a trade (simulate, sign, submit, confirm) live in
 `arbitrage/services/execute.py`; this module only moves a trade into or out of the
 queue, under `select_for_update` so that two decisions on one opportunity serialize.
+
+Lock order: the trade's row, then its opportunity's, as the execute steps take them (they lock
+the trade and then update the opportunity when they finish it). A decision that locked the
+opportunity first could deadlock with an execution finishing the same trade.
 """
 
 from __future__ import annotations
@@ -19,13 +23,18 @@ from arbitrage.models import Opportunity, Trade
 OPEN_STATES = (Trade.State.DETECTED, Trade.State.APPROVED)
 
 
-def _locked(opportunity_id: int) -> Opportunity:
+def _locked(opportunity_id: int) -> tuple[Opportunity, Trade | None]:
+    """The opportunity and its trade (when it has one), both rows locked, the trade's first."""
+    trade = Trade.objects.select_for_update().filter(opportunity_id=opportunity_id).first()
     try:
-        return Opportunity.objects.select_for_update().get(pk=opportunity_id)
+        opportunity = Opportunity.objects.select_for_update().get(pk=opportunity_id)
     except Opportunity.DoesNotExist:
         raise ArbitrageError(
             ArbitrageErrorCode.NOT_FOUND, f"opportunity {opportunity_id} does not exist"
         ) from None
+    if trade is None:  # one may have been made meanwhile, by a decision holding the opportunity
+        trade = Trade.objects.select_for_update().filter(opportunity=opportunity).first()
+    return opportunity, trade
 
 
 def _audit(action: AuditAction, trade: Trade, before: dict[str, Any], actor: Any) -> None:
@@ -54,8 +63,7 @@ def _state_of(opportunity: Opportunity, trade: Trade | None) -> dict[str, Any]:
 @transaction.atomic
 def trade_approve(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade:
     """Approve an opportunity for execution: creates its trade in state `approved` (idempotent)."""
-    opportunity = _locked(opportunity_id)
-    trade = Trade.objects.select_for_update().filter(opportunity=opportunity).first()
+    opportunity, trade = _locked(opportunity_id)
     before = _state_of(opportunity, trade)
     if trade is not None:
         if trade.state == Trade.State.APPROVED:
@@ -86,8 +94,7 @@ def trade_approve(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade
 @transaction.atomic
 def trade_cancel(*, opportunity_id: int, reason: str, actor: Any = None) -> Trade:
     """Cancel an opportunity that has not been simulated yet; its trade ends `rejected`."""
-    opportunity = _locked(opportunity_id)
-    trade = Trade.objects.select_for_update().filter(opportunity=opportunity).first()
+    opportunity, trade = _locked(opportunity_id)
     before = _state_of(opportunity, trade)
     if trade is None:
         trade = Trade(opportunity=opportunity)

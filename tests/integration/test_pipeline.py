@@ -530,3 +530,60 @@ def test_changes_made_while_scanning_is_off_are_seen_when_it_is_back_on(
     ]
     found = pipeline.pipeline_scan(bot, result.changed_pool_ids, result.head)
     assert any(opportunity_pools(o) == {first.address, second.address} for o in found)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_racing_an_execution_finishing_the_trade_waits_and_does_not_deadlock(
+    local_chain, market, client, trader
+):
+    """An execution holds its trade and then updates the opportunity when it finishes it; a
+    cancel of that opportunity takes the two rows in the same order, so it waits for the
+    execution and then finds the trade finished (locking the opportunity first, the two
+    deadlocked and PostgreSQL aborted one)."""
+    import time
+
+    from django.db import transaction
+
+    from arbitrage.errors import ArbitrageError
+    from arbitrage.services.execute import _finish, _locked
+    from arbitrage.services.trades import trade_cancel
+
+    trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
+    opportunity_id = Trade.objects.get(pk=trade_id).opportunity_id
+    held, cancelling = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def execution() -> None:
+        try:
+            with transaction.atomic():
+                trade = _locked(trade_id)
+                held.set()
+                cancelling.wait(10)
+                time.sleep(0.5)  # the cancel is now waiting for a lock
+                _finish(trade, Trade.State.REJECTED, "simulation reverted: test")
+        except Exception as exc:
+            outcome["execution"] = exc
+        finally:
+            connection.close()
+
+    def cancel() -> None:
+        held.wait(10)
+        cancelling.set()
+        try:
+            trade_cancel(opportunity_id=opportunity_id, reason="operator")
+        except Exception as exc:
+            outcome["cancel"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=execution), threading.Thread(target=cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert "execution" not in outcome  # no deadlock victim
+    assert isinstance(outcome.get("cancel"), ArbitrageError)
+    assert "can no longer be cancelled" in str(outcome["cancel"])
+    trade = Trade.objects.get(pk=trade_id)
+    assert trade.state == Trade.State.REJECTED
+    assert trade.error == "simulation reverted: test"
