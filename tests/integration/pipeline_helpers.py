@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eth_utils.address import to_checksum_address
 
+from accounts.models import AuditEvent
 from arbitrage.chain import abi
 from arbitrage.chain.client import ChainClient
 from arbitrage.chain.registry import clients_reset
@@ -21,6 +22,22 @@ def balance_of(client: ChainClient, token: str, holder: str) -> int:
     value = abi.decode_uint(raw)
     assert value is not None
     return value
+
+
+def balances(client: ChainClient, market: LocalMarket) -> dict[str, int]:
+    """The executor's balance of every token of the market."""
+    return {
+        t.address: balance_of(client, t.address, market.executor) for t in market.tokens.values()
+    }
+
+
+def audit_steps(trade: Trade) -> list[str]:
+    """The audit log's actions on a trade, in order."""
+    return list(
+        AuditEvent.objects.filter(target_type="arbitrage.trade", target_id=str(trade.pk))
+        .order_by("sequence")
+        .values_list("action", flat=True)
+    )
 
 
 def reserves(client: ChainClient, pair: str) -> tuple[int, int]:

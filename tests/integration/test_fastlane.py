@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import AuditEvent
 from arbitrage.models import Opportunity, Trade
 from arbitrage.services import pipeline
 from arbitrage.services.control import execution_pause
 from arbitrage.services.fastlane import FastLane
 from arbitrage.services.scan import engine_build, engine_for
 from tests.integration.pipeline_helpers import (
+    audit_steps,
     balance_of,
+    balances,
     confirm,
     opportunity_pools,
     push_price,
@@ -52,9 +53,7 @@ def test_it_trades_the_block_it_hears_and_the_chain_pays_what_it_recorded(
     synced = client.block_number()
     first, head = _mispriced_head(client, trader, market)
     nonce = client.transaction_count(deployer.account, "latest")
-    before = {
-        t.address: balance_of(client, t.address, market.executor) for t in market.tokens.values()
-    }
+    before = balances(client, market)
     anvil.rpc("evm_setAutomine", False)  # the lane's trade waits for the next block
     try:
         (trade,) = _hear(lane, client, synced + 1)
@@ -77,12 +76,7 @@ def test_it_trades_the_block_it_hears_and_the_chain_pays_what_it_recorded(
     assert balance_of(client, start, market.executor) - before[start] == trade.realized_profit
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
     # The same state machine and audit trail as the execute queue's.
-    steps = list(
-        AuditEvent.objects.filter(target_type="arbitrage.trade", target_id=str(trade.pk))
-        .order_by("sequence")
-        .values_list("action", flat=True)
-    )
-    assert steps == [
+    assert audit_steps(trade) == [
         "execution.trade_approved",
         "execution.trade_signed",
         "execution.trade_submitted",

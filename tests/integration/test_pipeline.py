@@ -7,7 +7,6 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.models import AuditEvent
 from arbitrage.chain.client import ChainClient
 from arbitrage.localnet.anvil import DEV_ACCOUNTS
 from arbitrage.localnet.market import swap_exact_in
@@ -19,7 +18,9 @@ from arbitrage.services.scan import engine_reset, scan_pools
 from arbitrage.services.trades import trade_approve
 from tests.integration.pipeline_helpers import (
     approved_trade_for_a_mispricing,
+    audit_steps,
     balance_of,
+    balances,
     confirm,
     opportunity_pools,
     push_price,
@@ -40,19 +41,12 @@ def bot(local_chain, live, client):
     return local_chain
 
 
-def _balances(client, market) -> dict[str, int]:
-    """The executor's balance of every token of the market."""
-    return {
-        t.address: balance_of(client, t.address, market.executor) for t in market.tokens.values()
-    }
-
-
 @pytest.mark.django_db
 def test_it_captures_a_two_pool_mispricing_within_two_blocks(bot, market, client, deployer, trader):
     first, second = twin_pairs(market)
     push_price(trader, market, client, first, bps=300)
     mispriced_at = client.block_number()
-    before = _balances(client, market)
+    before = balances(client, market)
     trades = run_once(bot)
     assert len(trades) == 1
     confirm(bot)
@@ -65,12 +59,7 @@ def test_it_captures_a_two_pool_mispricing_within_two_blocks(bot, market, client
     # Nothing moved between scan and execution: the chain paid what the engine predicted.
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
     # Every step that touched the chain is in the audit log, in order.
-    steps = list(
-        AuditEvent.objects.filter(target_type="arbitrage.trade", target_id=str(trade.pk))
-        .order_by("sequence")
-        .values_list("action", flat=True)
-    )
-    assert steps[-3:] == [
+    assert audit_steps(trade)[-3:] == [
         "execution.trade_signed",
         "execution.trade_submitted",
         "execution.trade_finished",
@@ -85,7 +74,7 @@ def test_it_captures_a_triangular_mispricing(bot, market, client, deployer, trad
     )
     push_price(trader, market, client, triangle_leg, bps=300)
     mispriced_at = client.block_number()
-    before = _balances(client, market)
+    before = balances(client, market)
     trades = run_once(bot)
     assert trades, "no trade for a 3 % move of a triangle leg"
     confirm(bot)
