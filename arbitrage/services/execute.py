@@ -440,7 +440,11 @@ def _submit(ctx: ExecutionContext, trade_id: int, fresh: tuple[str, str] | None 
 
 def trade_execute(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     """Advance a trade as far as it can go now; safe twice, concurrently or after a crash."""
-    signed = _prepare(ctx, trade_id)
+    return _send_prepared(ctx, trade_id, _prepare(ctx, trade_id))
+
+
+def _send_prepared(ctx: ExecutionContext, trade_id: int, signed: tuple[str, str] | None) -> Trade:
+    """Send what `_prepare` left signed (bytes signed now, or the row's); the trade as it is."""
     if signed is not None:
         _submit(ctx, trade_id, fresh=signed if signed[0] else None)
     return Trade.objects.get(pk=trade_id)
@@ -464,9 +468,7 @@ def opportunity_execute(
                 return None
         trade_id = trade_approve(opportunity_id=opportunity.pk, mode=ctx.mode).pk
         signed = _prepare(ctx, trade_id, control)
-    if signed is not None:
-        _submit(ctx, trade_id, fresh=signed if signed[0] else None)
-    return Trade.objects.get(pk=trade_id)
+    return _send_prepared(ctx, trade_id, signed)
 
 
 def trades_recover(*, chain: Chain, ctx: ExecutionContext) -> int:

@@ -41,7 +41,13 @@ from arbitrage.services.control import control_for
 from arbitrage.services.execute import ExecutionContext, opportunity_execute
 from arbitrage.services.pipeline import choose_for_execution
 from arbitrage.services.scan import engine_reset, scan_pools
-from arbitrage.services.sync import last_block, note_our_executions, our_executions, topic0
+from arbitrage.services.sync import (
+    header_of,
+    last_block,
+    note_our_executions,
+    our_executions,
+    topic0,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +89,7 @@ class FastLane:
                 chain=self.chain, last_synced_block__isnull=False
             ).values_list("pk", "address")
         }
-        self.last = BlockHeader(
-            number=synced.number,
-            hash=synced.hash,
-            parent_hash=synced.parent_hash,
-            timestamp=int(synced.timestamp.timestamp()),
-            base_fee_per_gas=synced.base_fee_per_gas or 0,
-        )
+        self.last = header_of(synced)
         return True
 
     def _trade(self, head: BlockHeader) -> list[Trade]:

@@ -437,6 +437,17 @@ def topic0(log: Any) -> str:
     return "0x" + bytes(log["topics"][0]).hex()
 
 
+def header_of(record: BlockRecord) -> BlockHeader:
+    """A recorded block's header, as the node gave it."""
+    return BlockHeader(
+        number=record.number,
+        hash=record.hash,
+        parent_hash=record.parent_hash,
+        timestamp=int(record.timestamp.timestamp()),
+        base_fee_per_gas=record.base_fee_per_gas or 0,
+    )
+
+
 def _heads(
     client: ChainClient, previous: BlockRecord | None, pushed: BlockHeader | None
 ) -> tuple[dict[int, BlockHeader], BlockHeader]:
@@ -449,14 +460,7 @@ def _heads(
         and pushed.number == previous.number + 1
         and pushed.parent_hash == previous.hash
     ):
-        parent = BlockHeader(
-            number=previous.number,
-            hash=previous.hash,
-            parent_hash=previous.parent_hash,
-            timestamp=int(previous.timestamp.timestamp()),
-            base_fee_per_gas=previous.base_fee_per_gas or 0,
-        )
-        return {previous.number: parent}, pushed
+        return {previous.number: header_of(previous)}, pushed
     return client.blocks_and_latest([previous.number] if previous else [])
 
 
