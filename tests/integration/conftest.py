@@ -39,9 +39,13 @@ def market(anvil, w3) -> LocalMarket:
 
 @pytest.fixture
 def fresh_chain(anvil, market):
-    """Chain state as deployed, restored after the test."""
+    """Chain state as deployed, restored after the test. A transaction a test left pending (with
+    automine off) is dropped and automine restored first: with one left pending, the next test's
+    `eth_call`s now and then ran at the old chain's block number (DeadlinePassed(190, 207))."""
     snapshot = anvil.rpc("evm_snapshot")
     yield anvil
+    anvil.rpc("anvil_dropAllTransactions")
+    anvil.rpc("evm_setAutomine", True)
     anvil.rpc("evm_revert", snapshot)
 
 
