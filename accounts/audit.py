@@ -191,7 +191,57 @@ def hash_of(event: AuditEvent) -> str:
 def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            cursor.execute(audit_lock_sql())
+
+
+def audit_event(
+    *,
+    action: AuditAction,
+    actor: Any = None,
+    target: models.Model | None = None,
+    target_label: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """An audit row, not yet linked into the chain nor saved (see `audit_record`)."""
+    action = AuditAction(action)
+    who = _actor_of(actor, request)
+    return AuditEvent(
+        created_at=timezone.now(),
+        category=action.category.value,
+        action=action.value,
+        actor_id=who.pk if who is not None else None,
+        actor_username=(who.get_username() if who is not None else "")[:150],
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None and target.pk is not None else "",
+        target_repr=(str(target) if target is not None else target_label)[:255],
+        before=_jsonable(dict(before)) if before is not None else None,
+        after=_jsonable(dict(after)) if after is not None else None,
+        ip=_client_ip(request),
+        request_id=_request_id(request),
+    )
+
+
+AUDIT_TAIL_SQL = (
+    f"SELECT sequence, hash FROM {AuditEvent._meta.db_table} ORDER BY sequence DESC LIMIT 1"  # noqa: S608 - a table name
+)
+
+
+def audit_lock_sql() -> str:
+    """The statement that serializes appends until the transaction ends (PostgreSQL)."""
+    return f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"
+
+
+def audit_link(events: list[AuditEvent], last: tuple[int, str] | None) -> None:
+    """Chain these events after the last row (its sequence and hash; None for an empty log):
+    sequence, previous hash and hash, in order. The caller holds the append lock."""
+    for event in events:
+        event.sequence, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        event.hash = GENESIS_HASH  # placeholder so that full_clean sees a value
+        event.full_clean(validate_unique=False)
+        event.hash = hash_of(event)
+        last = (event.sequence, event.hash)
 
 
 # No savepoint: a failed audit write must fail the caller's whole transaction anyway.
@@ -214,28 +264,18 @@ def audit_record(
     and ``after`` are the changed state (see ``snapshot`` and ``changed``). The client IP and
     request id come from ``request`` or, without it, from the current request's context.
     """
-    action = AuditAction(action)
-    who = _actor_of(actor, request)
-    event = AuditEvent(
-        created_at=timezone.now(),
-        category=action.category.value,
-        action=action.value,
-        actor_id=who.pk if who is not None else None,
-        actor_username=(who.get_username() if who is not None else "")[:150],
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None and target.pk is not None else "",
-        target_repr=(str(target) if target is not None else target_label)[:255],
-        before=_jsonable(dict(before)) if before is not None else None,
-        after=_jsonable(dict(after)) if after is not None else None,
-        ip=_client_ip(request),
-        request_id=_request_id(request),
+    event = audit_event(
+        action=action,
+        actor=actor,
+        target=target,
+        target_label=target_label,
+        before=before,
+        after=after,
+        request=request,
     )
     _lock_chain()
     last = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
-    event.sequence, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    event.hash = GENESIS_HASH  # placeholder so that full_clean sees a value
-    event.full_clean(validate_unique=False)
-    event.hash = hash_of(event)
+    audit_link([event], last)
     event.save(force_insert=True)
     return event
 

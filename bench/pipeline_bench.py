@@ -124,9 +124,15 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     parser.add_argument("--block-time", type=int, default=1, help="anvil interval mining, s")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--paths",
+        default="bare,queues,lane",
+        help="which paths to measure, comma-separated (bare is always measured: the baseline)",
+    )
+    parser.add_argument(
         "--floor-chains", type=int, default=100, help="chains of three hops for the floor"
     )
     args = parser.parse_args()
+    paths = set(args.paths.split(","))
 
     _prepare_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -356,6 +362,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
+                stderr=open(ROOT / ".run" / "bench-watcher.log", "w") if debug else None,  # noqa: SIM115
             )
             time.sleep(4)
             samples: list[Sample] = []
@@ -412,8 +419,13 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
             watcher, workers = None, []
             return samples, missed, below_gas
 
-        product, missed, below_gas = product_run("pipeline (queues)")
-        fast, fast_missed, fast_below_gas = product_run("pipeline (fast lane)", "--fast-lane")
+        product: list[Sample] = []
+        fast: list[Sample] = []
+        missed = below_gas = fast_missed = fast_below_gas = 0
+        if "queues" in paths:
+            product, missed, below_gas = product_run("pipeline (queues)", "--no-fast-lane")
+        if "lane" in paths:
+            fast, fast_missed, fast_below_gas = product_run("pipeline (fast lane)", "--fast-lane")
     finally:
         for process in (watcher, *workers):
             if process is not None:
@@ -425,8 +437,10 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
 
     # The design's floor in the same run: three Celery hops with no work, and with the one
     # durable record a crash-safe send needs (see bench/queue_floor.py).
-    print(f"the design's floor: {args.floor_chains} chains of three hops ...", flush=True)
-    floor = queue_floor.measure(args.floor_chains, variants=("hops", "send record"))
+    floor = None
+    if args.floor_chains:
+        print(f"the design's floor: {args.floor_chains} chains of three hops ...", flush=True)
+        floor = queue_floor.measure(args.floor_chains, variants=("hops", "send record"))
 
     def row(name: str, samples: list[Sample], total: int) -> tuple[float, float]:
         latencies = [s.latency_ms for s in samples]
@@ -442,23 +456,30 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
         f"\n{'path':<10} {'sent':>11} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'next block':>10}"
     )
     b50, b99 = row("bare", bare, args.mispricings)
-    p50, p99 = row("queues", product, args.mispricings)
-    f50, f99 = row("fast lane", fast, args.mispricings)
-    print(f"\nqueues / bare:    p50 {p50 / b50:.2f}x, p99 {p99 / b99:.2f}x (target: within 3x)")
-    print(f"fast lane / bare: p50 {f50 / b50:.2f}x, p99 {f99 / b99:.2f}x (target: within 3x)")
+    measured = [
+        (name, samples, missed_, below)
+        for name, samples, missed_, below in (
+            ("queues", product, missed, below_gas),
+            ("fast lane", fast, fast_missed, fast_below_gas),
+        )
+        if samples
+    ]
+    ratios = [(name, *row(name, samples, args.mispricings)) for name, samples, _, _ in measured]
     print()
-    queue_floor.report(floor)
-    hops_ms, record = floor["hops"][0], floor["send record"][0]
-    print(
-        f"the design's floor at p50: the bare path's work plus the hops plus that record = "
-        f"{b50:.1f} + {hops_ms:.1f} + {record - hops_ms:.1f} = {b50 + record:.1f} ms = "
-        f"{(b50 + record) / b50:.2f}x the bare path, before any of the product's own checks "
-        f"(3x leaves {3 * b50 - b50 - record:.1f} ms for all of them)"
-    )
-    for name, samples, missed_, below in (
-        ("queues", product, missed, below_gas),
-        ("fast lane", fast, fast_missed, fast_below_gas),
-    ):
+    for name, p50, p99 in ratios:
+        label = f"{name} / bare:"
+        print(f"{label:<18}p50 {p50 / b50:.2f}x, p99 {p99 / b99:.2f}x (target: within 3x)")
+    print()
+    if floor is not None:
+        queue_floor.report(floor)
+        hops_ms, record = floor["hops"][0], floor["send record"][0]
+        print(
+            f"the design's floor at p50: the bare path's work plus the hops plus that record = "
+            f"{b50:.1f} + {hops_ms:.1f} + {record - hops_ms:.1f} = {b50 + record:.1f} ms = "
+            f"{(b50 + record) / b50:.2f}x the bare path, before any of the product's own checks "
+            f"(3x leaves {3 * b50 - b50 - record:.1f} ms for all of them)"
+        )
+    for name, samples, missed_, below in measured:
         worth = args.mispricings - below
         captured = sum(s.next_block for s in samples)
         print(

@@ -13,6 +13,7 @@ same hash), so one opportunity never produces two different transactions.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
@@ -31,9 +32,9 @@ from arbitrage.chain.contracts import (
     decode_revert,
     execute_calldata,
 )
-from arbitrage.chain.nonces import nonce_reserve
+from arbitrage.chain.nonces import nonce_lock, nonce_reserve
 from arbitrage.chain.signer import Signer
-from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Trade
+from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Token, Trade
 from arbitrage.services.control import control_for, kill_switch_engaged
 from arbitrage.services.trades import trade_approve
 
@@ -89,6 +90,18 @@ def pool_facts(pool_ids: list[int]) -> dict[int, tuple[str, int]]:
     return {pk: _pool_facts[pk] for pk in pool_ids}
 
 
+_token_addresses: dict[int, str] = {}
+
+
+def token_address(token_id: int) -> str:
+    """A token's address (it never changes once the token exists), kept per process."""
+    if token_id not in _token_addresses:
+        _token_addresses[token_id] = Token.objects.values_list("address", flat=True).get(
+            pk=token_id
+        )
+    return _token_addresses[token_id]
+
+
 def _hop_fees(opportunity: Opportunity) -> list[int]:
     """Each hop's fee: as the engine priced the opportunity (recorded with it), or, for an
     opportunity recorded without them, the pools' fees now."""
@@ -110,7 +123,7 @@ def cycle_call(opportunity: Opportunity, *, deadline_block: int, min_net: int) -
         pairs=[pools[pid][0] for pid in opportunity.pool_path],
         zero_for_one=zero_for_one,
         fees_ppm=_hop_fees(opportunity),
-        start_token=opportunity.start_token.address,
+        start_token=token_address(opportunity.start_token_id),
         amount_in=opportunity.amount_in,
         min_profit=max(1, opportunity.gas_cost + min_net),
         deadline_block=deadline_block,
@@ -168,8 +181,37 @@ def _locked_in(trade_id: int, state: str) -> Trade | None:
     return trade if trade.state == state else None
 
 
-def _day_start() -> datetime:
+def day_start() -> datetime:
     return datetime.combine(timezone.now().date(), time.min, tzinfo=timezone.now().tzinfo)
+
+
+def limits_refusal(
+    *,
+    amount_in: int,
+    threshold: Threshold | None,
+    gas_price: int,
+    daily_loss: int,
+    in_flight: int,
+    max_in_flight: int,
+) -> str | None:
+    """Why the risk limits refuse a trade of `amount_in` at `gas_price`, with the start token's
+    losses today and our trades in flight as given; None when they allow it."""
+    if threshold is not None:
+        if threshold.max_input and amount_in > threshold.max_input:
+            return f"risk: amount in {amount_in} exceeds max input {threshold.max_input}"
+        if threshold.max_gas_price_wei and gas_price > threshold.max_gas_price_wei:
+            return f"risk: gas price {gas_price} exceeds {threshold.max_gas_price_wei}"
+        if threshold.max_daily_loss and daily_loss >= threshold.max_daily_loss:
+            return f"risk: daily loss {daily_loss} reached the limit {threshold.max_daily_loss}"
+    if in_flight >= max_in_flight:
+        return f"risk: {in_flight} trade(s) already in flight (limit {max_in_flight})"
+    return None
+
+
+def daily_loss(losses: Iterable[int | None]) -> int:
+    """The day's loss from realized profits below zero (summed in Python: amounts are exact
+    integers on every database, ADR 0001)."""
+    return sum(-p for p in losses if p is not None and p < 0)
 
 
 def risk_refusal(
@@ -181,37 +223,29 @@ def risk_refusal(
 ) -> str | None:
     """Why the risk limits refuse this trade now, or None."""
     opportunity = trade.opportunity
-    if threshold is not None:
-        if threshold.max_input and opportunity.amount_in > threshold.max_input:
-            return (
-                f"risk: amount in {opportunity.amount_in} exceeds max input {threshold.max_input}"
-            )
-        if threshold.max_gas_price_wei and base_fee + tip > threshold.max_gas_price_wei:
-            return f"risk: gas price {base_fee + tip} exceeds {threshold.max_gas_price_wei}"
-        if threshold.max_daily_loss:
-            # Summed in Python: amounts are exact integers on every database (ADR 0001).
-            losses = sum(
-                -p
-                for p in Trade.objects.filter(
-                    opportunity__chain=opportunity.chain,
-                    opportunity__start_token=opportunity.start_token,
-                    finished_at__gte=_day_start(),
-                    realized_profit__lt=0,
-                ).values_list("realized_profit", flat=True)
-                if p is not None
-            )
-            if losses >= threshold.max_daily_loss:
-                return f"risk: daily loss {losses} reached the limit {threshold.max_daily_loss}"
+    losses = 0
+    if threshold is not None and threshold.max_daily_loss:
+        losses = daily_loss(
+            Trade.objects.filter(
+                opportunity__chain=opportunity.chain,
+                opportunity__start_token=opportunity.start_token,
+                finished_at__gte=day_start(),
+                realized_profit__lt=0,
+            ).values_list("realized_profit", flat=True)
+        )
     in_flight = Trade.objects.filter(
         opportunity__chain=opportunity.chain,
         state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
         block_number__isnull=True,  # mined ones wait only for confirmations
     ).count()
-    if in_flight >= control.max_trades_in_flight:
-        return (
-            f"risk: {in_flight} trade(s) already in flight (limit {control.max_trades_in_flight})"
-        )
-    return None
+    return limits_refusal(
+        amount_in=opportunity.amount_in,
+        threshold=threshold,
+        gas_price=base_fee + tip,
+        daily_loss=losses,
+        in_flight=in_flight,
+        max_in_flight=control.max_trades_in_flight,
+    )
 
 
 def _simulate(
@@ -460,6 +494,10 @@ def opportunity_execute(
     read before the simulation (the kill switch is read again before signing all the same).
     None when another writer stored the opportunity first: it is theirs to take."""
     with transaction.atomic():
+        if ctx.mode == Trade.Mode.LIVE and ctx.signer is not None:
+            # The nonce row first, as a signing step takes it before its audit row: the
+            # approval below appends to the audit log, whose lock comes second everywhere.
+            nonce_lock(chain=opportunity.chain, address=ctx.signer.address)
         if opportunity.pk is None:
             try:
                 with transaction.atomic():

@@ -39,8 +39,9 @@ from arbitrage.chain.client import BlockHeader
 from arbitrage.models import Chain, Pool, Trade
 from arbitrage.services.control import control_for
 from arbitrage.services.execute import ExecutionContext, opportunity_execute
+from arbitrage.services.hotpath import Laps, block_reads, hotpath_available, lane_execute
 from arbitrage.services.pipeline import choose_for_execution
-from arbitrage.services.scan import engine_reset, scan_pools
+from arbitrage.services.scan import engine_for, engine_reset, scan_pools
 from arbitrage.services.sync import (
     header_of,
     last_block,
@@ -82,7 +83,8 @@ class FastLane:
         if synced is None or synced.number != head.number - 1 or synced.hash != head.parent_hash:
             self.last = None  # not caught up yet (or on another branch): the queues handle it
             return False
-        engine_reset(self.chain)  # rebuilt from the rows on the scan below
+        engine_reset(self.chain)
+        engine_for(self.chain)  # rebuilt from the rows now, not on the block's first trade
         self.addresses = {
             address.lower(): pk
             for pk, address in Pool.objects.filter(
@@ -93,12 +95,14 @@ class FastLane:
         return True
 
     def _trade(self, head: BlockHeader) -> list[Trade]:
-        logs, tip = self.ctx.client.logs_and_tip(
-            topics=[[abi.SYNC, abi.CYCLE_EXECUTED]],
-            from_block=head.number,
-            to_block=head.number,
-            max_range=settings.ARBX_LOG_RANGE,
-        )
+        laps = Laps()
+        with laps.phase("logs"):
+            logs, tip = self.ctx.client.logs_and_tip(
+                topics=[[abi.SYNC, abi.CYCLE_EXECUTED]],
+                from_block=head.number,
+                to_block=head.number,
+                max_range=settings.ARBX_LOG_RANGE,
+            )
         reserves = self._reserves(logs)
         if reserves is None:  # a pool the lane does not know yet: rebuild once it is synced
             self.last = None
@@ -106,30 +110,58 @@ class FastLane:
         self.last = head
         if not reserves:
             return []
-        control = control_for(chain=self.chain)
+        # Our trades this block executed free their pools and in-flight slots now (the sync
+        # marks them so when it records the block).
+        mined = our_executions(self.chain, logs)
+        hashes = {tx_hash for block in mined.values() for tx_hash in block}
+        with laps.phase("reads"):
+            reads = (
+                block_reads(self.chain, sorted(reserves), hashes) if hotpath_available() else None
+            )
+            control = reads.control if reads is not None else control_for(chain=self.chain)
         if not control.scanning_enabled:
             self.last = None  # the engine misses these changes: rebuilt when scanning resumes
             return []
-        found = scan_pools(
-            chain=self.chain,
-            pool_ids=sorted(reserves),
-            block_number=head.number,
-            gas_price_wei=head.base_fee_per_gas + tip,
-            reserves=reserves,
-            store=False,  # stored as taken; the queued scan stores the rest
-        )
-        # Our trades this block executed free their pools and in-flight slots now (the sync
-        # marks them the same way when it records the block).
-        note_our_executions(our_executions(self.chain, logs))
-        trades = [
-            trade
-            for opportunity in choose_for_execution(self.chain, found, control=control)
-            if (
-                trade := opportunity_execute(opportunity=opportunity, ctx=self.ctx, control=control)
+        with laps.phase("scan"):
+            found = scan_pools(
+                chain=self.chain,
+                pool_ids=sorted(reserves),
+                block_number=head.number,
+                gas_price_wei=head.base_fee_per_gas + tip,
+                reserves=reserves,
+                store=False,  # stored as taken; the queued scan stores the rest
+                reads=reads,
             )
-        ]
+        with laps.phase("choose"):
+            if reads is None:
+                note_our_executions(mined)
+            chosen = choose_for_execution(
+                self.chain,
+                found,
+                control=control,
+                in_flight=reads.in_flight if reads is not None else None,
+            )
+        trades = []
+        for opportunity in chosen:
+            if reads is not None:
+                trade = lane_execute(
+                    opportunity=opportunity, ctx=self.ctx, reads=reads, mined=hashes, laps=laps
+                )
+            else:
+                with laps.phase("execute"):
+                    trade = opportunity_execute(
+                        opportunity=opportunity, ctx=self.ctx, control=control
+                    )
+            if trade is not None:
+                trades.append(trade)
         for trade in trades:
-            logger.info("fast lane: block %s, trade %s %s", head.number, trade.pk, trade.state)
+            logger.info(
+                "fast lane: block %s, trade %s %s in %s",
+                head.number,
+                trade.pk,
+                trade.state,
+                laps.summary(),
+            )
         return trades
 
     def _reserves(self, logs: list[Any]) -> dict[int, tuple[int, int]] | None:

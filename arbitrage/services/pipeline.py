@@ -110,15 +110,18 @@ def choose_for_execution(
     settle: bool = False,
     control: ExecutionControl | None = None,
     mined: set[str] | None = None,
+    in_flight: list[list[int]] | None = None,
 ) -> list[Opportunity]:
     """The best opportunities that share no pool, within the free in-flight slots. With
     `settle`, when our own unsettled trades hold some back (their pools, or all the slots), our
-    mined trades are settled first and the choice is made again."""
+    mined trades are settled first and the choice is made again. `in_flight`, when the caller
+    has just read them, are the pool paths of our trades sent but not mined."""
     control = control or control_for(chain=chain)
     if control.execution_paused:
         return []
     mined = mined or set()
-    in_flight = _in_flight_paths(chain, mined)
+    if in_flight is None:
+        in_flight = _in_flight_paths(chain, mined)
     if settle and in_flight:
         busy = {pool for path in in_flight for pool in path}
         full = len(in_flight) >= control.max_trades_in_flight

@@ -74,22 +74,50 @@ def tradable_pools(chain: Chain, *, pool_ids: list[int] | None = None) -> list[P
     return list(queryset.exclude(UNTRADABLE))
 
 
-def _drop_barred(warm: WarmEngine, found: Sequence[CycleOpportunity]) -> Sequence[CycleOpportunity]:
+class ScanReads:
+    """What a scan reads from the database besides the engine's own state: the changed pools
+    (as they may trade now), which of the cycles' pools may no longer trade, the thresholds.
+    These are the ORM's queries; the fast lane reads the same in fewer round trips."""
+
+    def pools(self, chain: Chain, pool_ids: list[int]) -> list[Pool]:
+        return tradable_pools(chain, pool_ids=pool_ids)
+
+    def barred(self, pool_ids: set[int]) -> set[int]:
+        return set(
+            Pool.objects.filter(pk__in=pool_ids).filter(UNTRADABLE).values_list("pk", flat=True)
+        )
+
+    def thresholds(self, chain: Chain) -> dict[int | None, Threshold]:
+        return {t.start_token_id: t for t in Threshold.objects.filter(chain=chain)}
+
+
+def _drop_barred(
+    warm: WarmEngine, found: Sequence[CycleOpportunity], reads: ScanReads
+) -> Sequence[CycleOpportunity]:
     """The cycles found, less those through a pool that may no longer trade (deactivated, or a
     token blocked or flagged since the engine took it in, as the admin does it): such pools
     leave the engine here, at the first scan that would have used them."""
     if not found:
         return found
-    involved = {pool for cycle in found for pool in cycle.pools}
-    barred = set(
-        Pool.objects.filter(pk__in=involved).filter(UNTRADABLE).values_list("pk", flat=True)
-    )
+    barred = reads.barred({pool for cycle in found for pool in cycle.pools})
     if not barred:
         return found
+    _forget(warm, barred)
+    return [cycle for cycle in found if not barred.intersection(cycle.pools)]
+
+
+def _forget(warm: WarmEngine, barred: set[int]) -> None:
     warm.engine.remove_pools(sorted(barred))
     warm.remove(barred)
     logger.info("pools %s may no longer trade: out of the engine", sorted(barred))
-    return [cycle for cycle in found if not barred.intersection(cycle.pools)]
+
+
+def engine_forget(chain: Chain, barred: set[int]) -> None:
+    """Pools that may no longer trade leave the chain's warm engine (when it holds them)."""
+    with _lock:
+        warm = _engines.get(chain.pk)
+    if warm is not None and barred & warm.pool_ids:
+        _forget(warm, barred & warm.pool_ids)
 
 
 def _weth_id(chain: Chain) -> int | None:
@@ -177,10 +205,13 @@ def opportunities_from(
     block_number: int,
     gas_price_wei: int,
     store: bool = True,
+    thresholds: dict[int | None, Threshold] | None = None,
 ) -> list[Opportunity]:
-    """Price gas, apply the thresholds, and store what passes once per cycle and block (with
-    `store` false: the best of them, unsaved, for the caller to store what it takes)."""
-    thresholds = {t.start_token_id: t for t in Threshold.objects.filter(chain=chain)}
+    """Price gas, apply the thresholds (each start token's, else the chain's default; read
+    when not given), and store what passes once per cycle and block (with `store` false: the
+    best of them, unsaved, for the caller to store what it takes)."""
+    if thresholds is None:
+        thresholds = ScanReads().thresholds(chain)
     gas_costs: dict[tuple[int, int], int | None] = {}
     candidates: dict[str, Opportunity] = {}
     for cycle in found:
@@ -262,12 +293,14 @@ def scan_pools(
     gas_price_wei: int,
     reserves: dict[int, tuple[int, int]] | None = None,
     store: bool = True,
+    reads: ScanReads | None = None,
 ) -> list[Opportunity]:
     """Re-evaluate the cycles through these pools at their current reserves: `reserves` when
     given (read from the block's logs, handed on by the sync before it commits them), else the
     pools' rows. With `store` false the opportunities are returned unsaved."""
+    reads = reads or ScanReads()
     warm = engine_for(chain)
-    pools = tradable_pools(chain, pool_ids=pool_ids)
+    pools = reads.pools(chain, pool_ids)
     if reserves is not None:
         for pool in pools:
             if pool.pk in reserves:
@@ -298,8 +331,9 @@ def scan_pools(
     return opportunities_from(
         chain=chain,
         warm=warm,
-        found=_drop_barred(warm, found),
+        found=_drop_barred(warm, found, reads),
         block_number=block_number,
         gas_price_wei=gas_price_wei,
         store=store,
+        thresholds=reads.thresholds(chain),
     )
