@@ -162,6 +162,7 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     from arbitrage.models import Opportunity, Pool, Token, Trade
     from arbitrage.services import pipeline
     from arbitrage.services.snapshot import SNAPSHOT_FILE
+    from arbitrage.services.sync import last_block
     from bench import queue_floor
     from bench.celery_workers import start_worker
 
@@ -364,7 +365,17 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
                 stdout=subprocess.DEVNULL,
                 stderr=open(ROOT / ".run" / "bench-watcher.log", "w") if debug else None,  # noqa: SIM115
             )
-            time.sleep(4)
+            # Warm: the workers have synced the chain up to a head heard after they started.
+            started = client.block_number()
+            deadline = time.perf_counter() + 60
+            while time.perf_counter() < deadline:
+                synced = last_block(chain)
+                if synced is not None and synced.number > started:
+                    break
+                time.sleep(0.1)
+            else:
+                raise TimeoutError("the workers did not sync within 60 s")
+            events.head_after(client.block_number())  # and the watcher has heard one more
             samples: list[Sample] = []
             missed = below_gas = 0
             print(f"{label}: {args.mispricings} mispricings ...", flush=True)

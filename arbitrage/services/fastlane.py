@@ -39,7 +39,7 @@ from arbitrage.chain.client import BlockHeader
 from arbitrage.models import Chain, Pool, Trade
 from arbitrage.services.control import control_for
 from arbitrage.services.execute import ExecutionContext, opportunity_execute
-from arbitrage.services.hotpath import Laps, block_reads, hotpath_available, lane_execute
+from arbitrage.services.hotpath import LaneState, Laps, hotpath_available, lane_execute, lane_state
 from arbitrage.services.pipeline import choose_for_execution
 from arbitrage.services.scan import engine_for, engine_reset, scan_pools
 from arbitrage.services.sync import (
@@ -58,6 +58,7 @@ class FastLane:
     chain: Chain
     ctx: ExecutionContext
     last: BlockHeader | None = None  # the last block whose changes the engine holds
+    state: LaneState | None = None  # what it plans with (PostgreSQL: see hotpath.py)
     addresses: dict[str, int] = field(default_factory=dict)  # pool address (lower) -> pk
 
     def on_head(self, head: BlockHeader) -> list[Trade]:
@@ -85,6 +86,7 @@ class FastLane:
             return False
         engine_reset(self.chain)
         engine_for(self.chain)  # rebuilt from the rows now, not on the block's first trade
+        self.state = None  # read again with the engine
         self.addresses = {
             address.lower(): pk
             for pk, address in Pool.objects.filter(
@@ -114,11 +116,10 @@ class FastLane:
         # marks them so when it records the block).
         mined = our_executions(self.chain, logs)
         hashes = {tx_hash for block in mined.values() for tx_hash in block}
+        if hotpath_available():
+            return self._plan(head, tip, reserves, hashes, laps)
         with laps.phase("reads"):
-            reads = (
-                block_reads(self.chain, sorted(reserves), hashes) if hotpath_available() else None
-            )
-            control = reads.control if reads is not None else control_for(chain=self.chain)
+            control = control_for(chain=self.chain)
         if not control.scanning_enabled:
             self.last = None  # the engine misses these changes: rebuilt when scanning resumes
             return []
@@ -130,30 +131,78 @@ class FastLane:
                 gas_price_wei=head.base_fee_per_gas + tip,
                 reserves=reserves,
                 store=False,  # stored as taken; the queued scan stores the rest
-                reads=reads,
             )
         with laps.phase("choose"):
-            if reads is None:
-                note_our_executions(mined)
-            chosen = choose_for_execution(
-                self.chain,
-                found,
-                control=control,
-                in_flight=reads.in_flight if reads is not None else None,
-            )
+            note_our_executions(mined)
+            chosen = choose_for_execution(self.chain, found, control=control)
         trades = []
         for opportunity in chosen:
-            if reads is not None:
-                trade = lane_execute(
-                    opportunity=opportunity, ctx=self.ctx, reads=reads, mined=hashes, laps=laps
-                )
-            else:
-                with laps.phase("execute"):
-                    trade = opportunity_execute(
-                        opportunity=opportunity, ctx=self.ctx, control=control
-                    )
+            with laps.phase("execute"):
+                trade = opportunity_execute(opportunity=opportunity, ctx=self.ctx, control=control)
             if trade is not None:
                 trades.append(trade)
+        self._report(head, trades, laps)
+        return trades
+
+    def _plan(
+        self,
+        head: BlockHeader,
+        tip: int,
+        reserves: dict[int, tuple[int, int]],
+        mined: set[str],
+        laps: Laps,
+    ) -> list[Trade]:
+        """On PostgreSQL: the block planned with the lane's state, each trade recorded in a
+        few round trips that check that state again (hotpath.py)."""
+        state = self.state
+        if state is None or not state.may_trade():  # read again until trading may resume
+            with laps.phase("reads"):
+                fresh = lane_state(self.chain)
+            if state is not None and fresh is not None:
+                state.take(fresh)
+            else:
+                state = self.state = fresh
+            if state is None:
+                control_for(chain=self.chain)  # made now; read on the next block
+                self.last = None
+                return []
+        state.note_mined(mined)
+        if not state.control.scanning_enabled:
+            self.last = None  # the engine misses these changes: rebuilt when scanning resumes
+            return []
+        with laps.phase("scan"):
+            found = scan_pools(
+                chain=self.chain,
+                pool_ids=sorted(reserves),
+                block_number=head.number,
+                gas_price_wei=head.base_fee_per_gas + tip,
+                reserves=reserves,
+                store=False,  # stored as taken; the queued scan stores the rest
+                reads=state,
+            )
+        if found and state.busy(mined):
+            # Trades it knew in flight may have been mined, dropped or replaced since: what
+            # holds pools and slots now, before it chooses.
+            with laps.phase("reads"):
+                fresh = lane_state(self.chain)
+                if fresh is not None:
+                    state.take(fresh)
+        chosen = choose_for_execution(
+            self.chain, found, control=state.control, in_flight=state.busy(mined)
+        )
+        trades = []
+        for opportunity in chosen:
+            trade = lane_execute(
+                opportunity=opportunity, ctx=self.ctx, state=state, mined=mined, laps=laps
+            )
+            if trade is not None:
+                trades.append(trade)
+        if state.stale:  # a fee changed under the engine: rebuilt once the rows are synced
+            self.last = self.state = None
+        self._report(head, trades, laps)
+        return trades
+
+    def _report(self, head: BlockHeader, trades: list[Trade], laps: Laps) -> None:
         for trade in trades:
             logger.info(
                 "fast lane: block %s, trade %s %s in %s",
@@ -162,7 +211,6 @@ class FastLane:
                 trade.state,
                 laps.summary(),
             )
-        return trades
 
     def _reserves(self, logs: list[Any]) -> dict[int, tuple[int, int]] | None:
         """Each pool's last reserves in the block's Sync logs; None when one is unknown."""

@@ -2,35 +2,37 @@
 
 The fast lane (fastlane.py) races the next block. Through the ORM its reads and its record
 took about thirty statements, each built anew by the query compiler: most of its time. Here
-the same reads and the same rows take four round trips of plain SQL:
+the lane plans with what it read last (the execution switches, the thresholds, our trades in
+flight: `LaneState`), and checks all of it, fresh, under the lock it takes to record a trade.
+A block with nothing to trade costs no query; a trade costs three round trips:
 
-1. per block, before the engine runs: the execution switches, the changed pools as they may
-   trade now, the thresholds, and our trades in flight (`block_reads`);
-2. (only when a cycle passes through pools the block did not change) which of them may no
-   longer trade;
-3. per trade, after the simulation: the account's nonce row locked, the kill switch, our
-   trades in flight and the start token's losses today read under that lock, two new ids,
-   the audit log's append lock and its last row (`_record`);
-4. the rows: the opportunity (approved), its trade (signed: the simulation's results, the
-   nonce, the signed bytes), the nonce row moved on, and the two audit rows the state
-   machine writes on that way (approved, signed), chained to the log; then the commit.
+1. with the simulation at the node in parallel: the account's nonce row locked; then, under
+   that lock, the switches, the thresholds and our trades in flight as they are now, which of
+   the cycle's pools may trade and at which fee, the start token's losses today, two new ids,
+   the audit log's append lock and its last row;
+2. the rows: the opportunity (approved), its trade (signed: the simulation's results, the
+   nonce, the signed bytes), the nonce row moved on, and the two audit rows the state machine
+   writes on that way (approved, signed), chained to the log;
+3. the commit. Then the send.
+
+When what the lane planned with no longer holds (a switch, a threshold, a slot or a pool
+taken, a pool barred or its fee changed), it records nothing and takes the fresh values for
+the next block; the queues decide this one. Anything else off the plain way (a dry run, no
+nonce row yet, a refusal by the risk limits, a simulation that reverts, a head that moved
+on) is handed to the ORM path (`opportunity_execute`), which decides it and records why.
 
 The rows are model instances written with their fields' own conversions (core/sql.py), so
 they are exactly what the ORM path writes; from `signed` on, the trade is the state
-machine's like any other (`_send_prepared` submits it, the confirm step settles it).
-
-Anything off the plain way (a dry run, no nonce row yet, the kill switch engaged, a refusal
-by the risk limits, a simulation that reverts, a head that moved on) is handed to the ORM
-path (`opportunity_execute`), which decides it and records why: nothing is decided here that
-the state machine would decide differently. Other databases (the demo's SQLite) always take
-the ORM path.
+machine's like any other (`_send_prepared` submits it, the confirm step settles it). Other
+databases (the demo's SQLite) always take the ORM path.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,7 +64,7 @@ from arbitrage.services.execute import (
     limits_refusal,
     opportunity_execute,
 )
-from arbitrage.services.scan import ScanReads, engine_forget
+from arbitrage.services.scan import ScanReads, engine_for, engine_forget
 from core.sql import insert_statement, next_ids, result_sets
 
 logger = logging.getLogger(__name__)
@@ -111,54 +113,51 @@ POOLS_WITH_TOKENS = (
     "arbitrage_pool p JOIN arbitrage_token t0 ON t0.id = p.token0_id"
     " JOIN arbitrage_token t1 ON t1.id = p.token1_id"
 )
-
-BLOCK_READS_SQL = f"""
+STATE_SQL = f"""
 SELECT id, execution_paused, scanning_enabled, max_trades_in_flight, confirmations,
        replace_after_blocks, reason
   FROM arbitrage_executioncontrol WHERE chain_id = %(chain)s;
-SELECT p.id, p.token0_id, p.token1_id, p.fee_ppm, p.reserve0, p.reserve1,
-       p.last_synced_block IS NOT NULL AND NOT {BARRED}
-  FROM {POOLS_WITH_TOKENS} WHERE p.chain_id = %(chain)s AND p.id = ANY(%(pools)s::bigint[]);
 SELECT id, start_token_id, min_net_profit, min_profit_bps, max_input, max_hops,
        max_gas_price_wei, max_daily_loss, enabled
   FROM arbitrage_threshold WHERE chain_id = %(chain)s;
-SELECT o.pool_path, t.tx_hash
+SELECT o.pool_path, t.tx_hash, t.account, t.nonce, t.block_number
   FROM arbitrage_trade t JOIN arbitrage_opportunity o ON o.id = t.opportunity_id
- WHERE o.chain_id = %(chain)s AND t.state IN {IN_FLIGHT_STATES} AND t.block_number IS NULL
+ WHERE o.chain_id = %(chain)s AND t.state IN {IN_FLIGHT_STATES}
 """  # noqa: S608 - built from constants; every value is a parameter
 
-BARRED_SQL = f"SELECT p.id FROM {POOLS_WITH_TOKENS} WHERE p.id = ANY(%s::bigint[]) AND {BARRED}"  # noqa: S608
+
+@dataclass(frozen=True)
+class InFlight:
+    """One of our trades signed or sent, not yet confirmed."""
+
+    pool_path: list[int]
+    tx_hash: str | None
+    account: str
+    nonce: int | None
+    mined: bool  # its block is known (it then holds neither its pools nor a slot)
 
 
 @dataclass
-class BlockReads(ScanReads):
-    """What the fast lane reads from the database for one block, in one round trip; the scan
-    takes the pools and thresholds from here (see ScanReads)."""
+class LaneState(ScanReads):
+    """What the lane plans a block with: the switches, the thresholds, our trades in flight,
+    as last read; the scan takes the thresholds from here (see ScanReads), and the changed
+    pools from the engine, which holds each one it may trade. All of it is read again, fresh,
+    under the record's lock before anything is recorded."""
 
     control: ExecutionControl
-    tradable: dict[int, Pool]  # the changed pools that may trade, as their rows are
-    known: set[int]  # the changed pools read, tradable or not
     threshold_rows: dict[int | None, Threshold]
-    in_flight: list[list[int]]  # pool paths of our trades sent and not mined
+    in_flight: list[InFlight]
+    stale: bool = False  # a pool's fee changed: the engine must be rebuilt from the rows
+    # Our transactions seen executed in blocks the lane heard, which the sync may not have
+    # marked yet (kept while the rows still show them in flight).
+    seen: set[str] = field(default_factory=set)
 
     def pools(self, chain: Chain, pool_ids: list[int]) -> list[Pool]:
-        return [self.tradable[pk] for pk in pool_ids if pk in self.tradable]
+        warm = engine_for(chain)
+        return [Pool(id=pk, fee_ppm=warm.fees[pk]) for pk in pool_ids if pk in warm.pool_ids]
 
     def barred(self, pool_ids: set[int]) -> set[int]:
-        """Of the changed pools, those that may not trade. The cycles' other pools are checked
-        for the cycle taken only, in the record's first round trip (`unchecked`)."""
-        return (pool_ids & self.known) - set(self.tradable)
-
-    def unchecked(self, opportunity: Opportunity) -> list[int]:
-        return sorted(set(opportunity.pool_path) - self.known)
-
-    def barred_now(self, pool_ids: list[int]) -> set[int]:
-        """Which of these pools may not trade, read now."""
-        if not pool_ids:
-            return set()
-        with connection.cursor() as cursor:
-            cursor.execute(BARRED_SQL, [pool_ids])
-            return {row[0] for row in cursor.fetchall()}
+        return set()  # the taken cycle's pools are checked in the record
 
     def thresholds(self, chain: Chain) -> dict[int | None, Threshold]:
         return self.threshold_rows
@@ -166,17 +165,31 @@ class BlockReads(ScanReads):
     def threshold_for(self, start_token_id: int) -> Threshold | None:
         return self.threshold_rows.get(start_token_id, self.threshold_rows.get(None))
 
+    def busy(self, mined: Collection[str] = ()) -> list[list[int]]:
+        """Pool paths of our trades sent and not mined (`mined`: seen in this block's logs)."""
+        return [
+            t.pool_path
+            for t in self.in_flight
+            if not t.mined and t.tx_hash not in self.seen and t.tx_hash not in mined
+        ]
 
-def block_reads(chain: Chain, pool_ids: list[int], mined: set[str]) -> BlockReads | None:
-    """The block's reads; None when the chain has no execution switches yet (the ORM path
-    makes them)."""
-    with connection.cursor() as cursor:
-        cursor.execute(BLOCK_READS_SQL, {"chain": chain.pk, "pools": pool_ids})
-        controls, pools, thresholds, in_flight = result_sets(cursor)
-    if not controls:
-        return None
-    cid, paused, scanning, max_in_flight, confirmations, replace_after, reason = controls[0]
-    control = ExecutionControl(
+    def note_mined(self, mined: set[str]) -> None:
+        """Our trades executed in a block the lane heard: they hold nothing any more."""
+        self.seen |= mined
+
+    def take(self, fresh: LaneState) -> None:
+        """The values read now, keeping what the lane saw mined that the rows still hold."""
+        self.control, self.threshold_rows = fresh.control, fresh.threshold_rows
+        self.in_flight = fresh.in_flight
+        self.seen &= {t.tx_hash for t in fresh.in_flight if t.tx_hash}
+
+    def may_trade(self) -> bool:
+        return self.control.scanning_enabled and not self.control.execution_paused
+
+
+def _control(chain: Chain, row: tuple[Any, ...]) -> ExecutionControl:
+    cid, paused, scanning, max_in_flight, confirmations, replace_after, reason = row
+    return ExecutionControl(
         id=cid,
         chain=chain,
         execution_paused=paused,
@@ -186,20 +199,10 @@ def block_reads(chain: Chain, pool_ids: list[int], mined: set[str]) -> BlockRead
         replace_after_blocks=replace_after,
         reason=reason,
     )
-    tradable = {
-        pk: Pool(
-            id=pk,
-            chain=chain,
-            token0_id=token0,
-            token1_id=token1,
-            fee_ppm=fee,
-            reserve0=int(reserve0),
-            reserve1=int(reserve1),
-        )
-        for pk, token0, token1, fee, reserve0, reserve1, ok in pools
-        if ok
-    }
-    rows = {
+
+
+def _thresholds(chain: Chain, rows: list[tuple[Any, ...]]) -> dict[int | None, Threshold]:
+    return {
         start: Threshold(
             id=tid,
             chain=chain,
@@ -212,29 +215,63 @@ def block_reads(chain: Chain, pool_ids: list[int], mined: set[str]) -> BlockRead
             max_daily_loss=int(max_loss),
             enabled=enabled,
         )
-        for tid, start, min_net, bps, max_input, max_hops, max_gas, max_loss, enabled in thresholds
+        for tid, start, min_net, bps, max_input, max_hops, max_gas, max_loss, enabled in rows
     }
-    return BlockReads(
-        control=control,
-        tradable=tradable,
-        known={row[0] for row in pools},
-        threshold_rows=rows,
-        in_flight=[path for path, tx_hash in in_flight if tx_hash not in mined],
+
+
+def _in_flight(rows: list[tuple[Any, ...]]) -> list[InFlight]:
+    # JSON columns come back as text (Django decodes them in the field, not the driver).
+    return [
+        InFlight(
+            [int(pool) for pool in (json.loads(path) if isinstance(path, str) else path)],
+            tx_hash,
+            account,
+            nonce,
+            block is not None,
+        )
+        for path, tx_hash, account, nonce, block in rows
+    ]
+
+
+def _threshold_terms(rows: dict[int | None, Threshold]) -> dict[int | None, tuple[Any, ...]]:
+    """What the scan and the risk limits take from each threshold."""
+    return {
+        key: (
+            t.enabled,
+            t.max_hops,
+            t.min_net_profit,
+            t.min_profit_bps,
+            t.max_input,
+            t.max_gas_price_wei,
+            t.max_daily_loss,
+        )
+        for key, t in rows.items()
+    }
+
+
+def lane_state(chain: Chain) -> LaneState | None:
+    """The lane's state read now, in one round trip; None when the chain has no execution
+    switches yet (the ORM path makes them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(STATE_SQL, {"chain": chain.pk})
+        controls, thresholds, in_flight = result_sets(cursor)
+    if not controls:
+        return None
+    return LaneState(
+        control=_control(chain, controls[0]),
+        threshold_rows=_thresholds(chain, thresholds),
+        in_flight=_in_flight(in_flight),
     )
 
 
 RECORD_SQL = f"""
-SELECT p.id FROM {POOLS_WITH_TOKENS} WHERE p.id = ANY(%(unchecked)s::bigint[]) AND {BARRED};
-SELECT n.id, c.execution_paused
-  FROM arbitrage_accountnonce n JOIN arbitrage_executioncontrol c ON c.chain_id = n.chain_id
+SELECT n.id
+  FROM arbitrage_accountnonce n
  WHERE n.chain_id = %(chain)s AND n.address = %(account)s
-   FOR UPDATE OF n;
-SELECT count(*) FILTER (
-           WHERE t.block_number IS NULL
-             AND (t.tx_hash IS NULL OR t.tx_hash <> ALL(%(mined)s::text[]))),
-       max(t.nonce) FILTER (WHERE t.account = %(account)s)
-  FROM arbitrage_trade t JOIN arbitrage_opportunity o ON o.id = t.opportunity_id
- WHERE o.chain_id = %(chain)s AND t.state IN {IN_FLIGHT_STATES};
+   FOR UPDATE;
+{STATE_SQL};
+SELECT p.id, p.fee_ppm, {BARRED}
+  FROM {POOLS_WITH_TOKENS} WHERE p.id = ANY(%(pools)s::bigint[]);
 SELECT t.realized_profit
   FROM arbitrage_trade t JOIN arbitrage_opportunity o ON o.id = t.opportunity_id
  WHERE %(losses)s AND o.chain_id = %(chain)s AND o.start_token_id = %(token)s
@@ -262,54 +299,77 @@ def lane_execute(
     *,
     opportunity: Opportunity,
     ctx: ExecutionContext,
-    reads: BlockReads,
+    state: LaneState,
     mined: set[str],
     laps: Laps | None = None,
 ) -> Trade | None:
     """Store, approve, simulate and sign an opportunity of the newest block in one transaction,
     then send it; as `opportunity_execute`, whose way it takes whenever this one is not plain.
-    None when another writer stored the opportunity first, or when a pool of the cycle may no
-    longer trade (it leaves the engine; the queued scan decides the block)."""
+    None when the lane's plan no longer holds (see the module's notes) or another writer
+    stored the opportunity first."""
     laps = laps or Laps()
-    chain = opportunity.chain
-    if (
-        not hotpath_available()
-        or ctx.mode != Trade.Mode.LIVE
-        or ctx.signer is None
-        or reads.control.execution_paused
-        or not chain.executor_address
-    ):
+    if ctx.mode != Trade.Mode.LIVE or ctx.signer is None or not opportunity.chain.executor_address:
         with laps.phase("execute (ORM)"):
-            barred = reads.barred_now(reads.unchecked(opportunity))
-            if barred:
-                engine_forget(chain, barred)
-                return None
-            return opportunity_execute(opportunity=opportunity, ctx=ctx, control=reads.control)
+            return _orm_execute(opportunity, ctx, state)
     with laps.phase("record"):
-        signed = _record(opportunity, ctx, reads, mined)
-    if isinstance(signed, set):
-        engine_forget(chain, signed)
-        return None
+        signed = _record(opportunity, ctx, state, mined)
     if signed == FALLBACK:
         with laps.phase("execute (ORM)"):
-            return opportunity_execute(opportunity=opportunity, ctx=ctx, control=reads.control)
-    if signed is None:
+            return _orm_execute(opportunity, ctx, state)
+    if not isinstance(signed, Signed):
         return None
-    assert isinstance(signed, Signed)
+    state.in_flight.append(
+        InFlight(opportunity.pool_path, signed.tx_hash, ctx.signer.address, None, False)
+    )
     with laps.phase("send and submitted"):
         return _send_prepared(ctx, signed.trade_id, (signed.raw, signed.tx_hash))
 
 
+def _orm_execute(opportunity: Opportunity, ctx: ExecutionContext, state: LaneState) -> Trade | None:
+    """The ORM path, for a cycle whose pools were checked as the scan checks them."""
+    chain = opportunity.chain
+    barred = ScanReads().barred(set(opportunity.pool_path))
+    if barred:
+        engine_forget(chain, barred)
+        return None
+    return opportunity_execute(opportunity=opportunity, ctx=ctx, control=state.control)
+
+
+def _plan_holds(
+    opportunity: Opportunity,
+    state: LaneState,
+    fresh: LaneState,
+    pools: list[tuple[Any, ...]],
+    mined: set[str],
+) -> bool:
+    """Whether what the lane planned with still holds; the lane takes the fresh values."""
+    chain = opportunity.chain
+    planned = _threshold_terms(state.threshold_rows)
+    state.take(fresh)
+    barred = {pk for pk, _, is_barred in pools if is_barred}
+    if barred:
+        engine_forget(chain, barred)
+        return False
+    fees = {pk: fee for pk, fee, _ in pools}
+    if [fees.get(pk) for pk in opportunity.pool_path] != list(opportunity.fees_ppm):
+        state.stale = True  # a fee edited in the admin since the engine took the pool in
+        return False
+    if not fresh.may_trade() or _threshold_terms(fresh.threshold_rows) != planned:
+        return False
+    busy = state.busy(mined)
+    taken = {pool for path in busy for pool in path}
+    return len(busy) < state.control.max_trades_in_flight and not taken & set(opportunity.pool_path)
+
+
 def _record(
-    opportunity: Opportunity, ctx: ExecutionContext, reads: BlockReads, mined: set[str]
-) -> Signed | set[int] | str | None:
-    """The opportunity's rows, committed with its trade signed; the pools of the cycle that
-    may no longer trade when there are any; FALLBACK for the ORM path; None when another
-    writer stored the opportunity first."""
+    opportunity: Opportunity, ctx: ExecutionContext, state: LaneState, mined: set[str]
+) -> Signed | str | None:
+    """The opportunity's rows, committed with its trade signed; FALLBACK for the ORM path;
+    None when the plan no longer holds or another writer stored the opportunity first."""
     signer = ctx.signer
     assert signer is not None
     chain = opportunity.chain
-    threshold = reads.threshold_for(opportunity.start_token_id)
+    threshold = state.threshold_for(opportunity.start_token_id)
     call = cycle_call(
         opportunity,
         deadline_block=opportunity.block_number + DEADLINE_BLOCKS,
@@ -322,10 +382,9 @@ def _record(
         {"from": signer.address, "to": chain.executor_address, "data": data},
     )
     params: dict[str, Any] = {
-        "unchecked": reads.unchecked(opportunity),
         "chain": chain.pk,
         "account": signer.address,
-        "mined": sorted(mined),
+        "pools": list(opportunity.pool_path),
         "losses": bool(threshold and threshold.max_daily_loss),
         "token": opportunity.start_token_id,
         "day": day_start(),
@@ -338,11 +397,17 @@ def _record(
                     sets = list(result_sets(cursor))
             finally:
                 node = simulation.result()  # never left running past this transaction
-            barred, nonce_row, counts, losses, opp_ids, trade_ids, _, tail = sets
-            if barred:
-                return {row[0] for row in barred}
-            if not nonce_row or nonce_row[0][1]:
-                return FALLBACK  # no nonce row yet (made there), or the kill switch engaged
+            nonce_row, controls, thresholds, in_flight, pools, losses, opp_ids, trade_ids = sets[:8]
+            tail = sets[9]
+            fresh = LaneState(
+                control=_control(chain, controls[0]),
+                threshold_rows=_thresholds(chain, thresholds),
+                in_flight=_in_flight(in_flight),
+            )
+            if not _plan_holds(opportunity, state, fresh, pools, mined):
+                return None
+            if not nonce_row:
+                return FALLBACK  # the ORM path makes the account's nonce row
             head, tip = node.head, node.tip
             if (
                 head.number != opportunity.block_number
@@ -350,14 +415,15 @@ def _record(
                 or node.pending is None
             ):
                 return FALLBACK  # a newer head (simulated again there) or a revert: recorded
-            in_flight, highest = counts[0]
+            ours = [t for t in state.in_flight if t.account == signer.address]
+            highest = max((t.nonce for t in ours if t.nonce is not None), default=None)
             if limits_refusal(
                 amount_in=opportunity.amount_in,
                 threshold=threshold,
                 gas_price=head.base_fee_per_gas + tip,
                 daily_loss=daily_loss(int(p) for (p,) in losses),
-                in_flight=in_flight,
-                max_in_flight=reads.control.max_trades_in_flight,
+                in_flight=len(state.busy(mined)),
+                max_in_flight=state.control.max_trades_in_flight,
             ):
                 return FALLBACK  # refused: the ORM path records why
             nonce = max(node.pending, highest + 1 if highest is not None else 0)
@@ -390,18 +456,7 @@ def _record(
                 },
             )
             audit_link([approved, signed], tail[0] if tail else None)
-            statements: list[str] = []
-            values: list[Any] = []
-            for rows in ([opportunity], [trade], [approved, signed]):
-                sql, row_params = insert_statement(rows)
-                statements.append(sql)
-                values.extend(row_params)
-            statements.append(
-                "UPDATE arbitrage_accountnonce SET next_nonce = %s, updated_at = %s WHERE id = %s"
-            )
-            values.extend([nonce + 1, trade.signed_at, nonce_row[0][0]])
-            with connection.cursor() as cursor:
-                cursor.execute(";\n".join(statements), values)
+            _write(opportunity, trade, [approved, signed], nonce_row[0][0])
     except IntegrityError:
         opportunity.pk = None
         opportunity.status = Opportunity.Status.DETECTED
@@ -411,6 +466,24 @@ def _record(
             return None  # the queued scan stored it first: it is theirs to take
         raise
     return Signed(trade_id=trade.pk, raw=trade.signed_tx, tx_hash=trade.tx_hash or "")
+
+
+def _write(
+    opportunity: Opportunity, trade: Trade, events: list[AuditEvent], nonce_row: int
+) -> None:
+    """The rows in one round trip: the opportunity, its trade, its audit rows, the nonce row."""
+    statements: list[str] = []
+    values: list[Any] = []
+    for rows in ([opportunity], [trade], events):
+        sql, row_params = insert_statement(rows)
+        statements.append(sql)
+        values.extend(row_params)
+    statements.append(
+        "UPDATE arbitrage_accountnonce SET next_nonce = %s, updated_at = %s WHERE id = %s"
+    )
+    values.extend([(trade.nonce or 0) + 1, trade.signed_at, nonce_row])
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(statements), values)
 
 
 def _rows(

@@ -112,22 +112,66 @@ def test_its_rows_are_the_rows_the_orm_path_writes(
     assert checked >= 7
 
 
-def test_the_kill_switch_engaged_after_the_block_was_read_stops_the_send(
+def _after_planning(monkeypatch, change) -> None:
+    """Run `change` once the lane has chosen what to trade, before it records anything."""
+    real = fastlane.choose_for_execution
+
+    def choose_then_change(*args: Any, **kwargs: Any) -> Any:
+        chosen = real(*args, **kwargs)
+        change()
+        return chosen
+
+    monkeypatch.setattr(fastlane, "choose_for_execution", choose_then_change)
+
+
+def test_the_kill_switch_engaged_after_the_lane_planned_stops_the_send(
     lane, local_chain, market, client, trader, anvil, deployer, monkeypatch
 ):
-    real = fastlane.block_reads
-
-    def reads_then_pause(*args: Any) -> Any:
-        reads = real(*args)
-        execution_pause(chain=local_chain, reason="operator")
-        return reads
-
-    monkeypatch.setattr(fastlane, "block_reads", reads_then_pause)
+    _after_planning(monkeypatch, lambda: execution_pause(chain=local_chain, reason="operator"))
     nonce = client.transaction_count(deployer.account, "pending")
-    (trade,) = _lane_trades(lane, client, market, trader, anvil)
-    assert trade.state == Trade.State.REJECTED
-    assert "kill switch" in trade.error
+    assert _lane_trades(lane, client, market, trader, anvil) == []
     assert client.transaction_count(deployer.account, "pending") == nonce
+    assert not Trade.objects.filter(opportunity__chain=local_chain, state="signed").exists()
+    assert lane.state is not None
+    assert lane.state.control.execution_paused  # it plans with the switch from now on
+
+
+def test_a_threshold_changed_after_the_lane_planned_is_not_traded_past(
+    lane, local_chain, market, client, trader, anvil, deployer, monkeypatch
+):
+    # The lane plans with the thresholds it read; one raised meanwhile stops the record.
+    lane.on_head(client.block("latest"))  # starts: reads its state
+    _after_planning(
+        monkeypatch,
+        lambda: Threshold.objects.create(chain=local_chain, min_net_profit=10**30),
+    )
+    nonce = client.transaction_count(deployer.account, "pending")
+    assert _lane_trades(lane, client, market, trader, anvil) == []
+    assert client.transaction_count(deployer.account, "pending") == nonce
+    assert lane.state is not None
+    assert lane.state.threshold_for(0) is not None  # the fresh thresholds, for the next block
+
+
+def test_a_block_with_nothing_to_trade_costs_no_query(
+    lane, local_chain, market, client, trader, anvil, django_assert_num_queries
+):
+    first, _ = twin_pairs(market)
+
+    def move_and_hear() -> int:
+        """A move too small to pay for its gas, heard by the lane; the new head."""
+        synced = client.block_number()
+        push_price(trader, market, client, first, bps=1)
+        head = client.block_number()
+        blocks = [client.block(number) for number in range(synced + 1, head + 1)]
+        assert [trade for block in blocks for trade in lane.on_head(block)] == []
+        return head
+
+    move_and_hear()  # it starts: builds its engine, reads its state
+    assert lane.state is not None
+    with django_assert_num_queries(0):
+        head = move_and_hear()
+    assert lane.last is not None
+    assert lane.last.number == head
 
 
 def test_a_risk_limit_refuses_in_the_record_and_the_refusal_is_recorded(
@@ -147,18 +191,15 @@ def test_a_mispricing_gone_before_the_record_is_stopped_by_the_simulation(
     lane, local_chain, market, client, trader, anvil, deployer, monkeypatch
 ):
     first, _ = twin_pairs(market)
-    real = fastlane.block_reads
 
-    def reads_then_undo(*args: Any) -> Any:
-        reads = real(*args)
+    def undo() -> None:
         anvil.rpc("evm_setAutomine", True)
         # Another trader buys back: a new head, where the cycle pays nothing.
         _, reserve1 = reserves(client, first.address)
         swap_exact_in(trader, market, first, token_in=first.token1, amount_in=reserve1 * 3 // 100)
         anvil.rpc("evm_setAutomine", False)
-        return reads
 
-    monkeypatch.setattr(fastlane, "block_reads", reads_then_undo)
+    _after_planning(monkeypatch, undo)
     nonce = client.transaction_count(deployer.account, "pending")
     (trade,) = _lane_trades(lane, client, market, trader, anvil)
     assert trade.state == Trade.State.REJECTED
@@ -166,20 +207,17 @@ def test_a_mispricing_gone_before_the_record_is_stopped_by_the_simulation(
     assert client.transaction_count(deployer.account, "pending") == nonce
 
 
-def test_a_pool_barred_after_the_block_was_read_is_not_traded(
+def test_a_pool_barred_after_the_lane_planned_is_not_traded(
     lane, local_chain, market, client, trader, anvil, deployer, monkeypatch
 ):
     _, twin = twin_pairs(market)
     twin_id = Pool.objects.get(chain=local_chain, address=twin.address).pk
-    real = fastlane.block_reads
 
-    def reads_then_bar(*args: Any) -> Any:
-        reads = real(*args)
+    def bar() -> None:
         assert twin_id in engine_for(local_chain).pool_ids
         Pool.objects.filter(pk=twin_id).update(active=False)  # as the admin's action does
-        return reads
 
-    monkeypatch.setattr(fastlane, "block_reads", reads_then_bar)
+    _after_planning(monkeypatch, bar)
     nonce = client.transaction_count(deployer.account, "pending")
     # The best cycle runs through the twin, which the block did not change: the record finds
     # it barred, takes nothing, and the twin leaves the lane's engine.
