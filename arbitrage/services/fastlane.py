@@ -39,7 +39,14 @@ from arbitrage.chain.client import BlockHeader
 from arbitrage.models import Chain, Pool, Trade
 from arbitrage.services.control import control_for
 from arbitrage.services.execute import ExecutionContext, opportunity_execute
-from arbitrage.services.hotpath import LaneState, Laps, hotpath_available, lane_execute, lane_state
+from arbitrage.services.hotpath import (
+    LaneState,
+    Laps,
+    hotpath_available,
+    lane_execute,
+    lane_state,
+    node_warm,
+)
 from arbitrage.services.pipeline import choose_for_execution
 from arbitrage.services.scan import engine_for, engine_reset, scan_pools
 from arbitrage.services.sync import (
@@ -85,8 +92,12 @@ class FastLane:
             self.last = None  # not caught up yet (or on another branch): the queues handle it
             return False
         engine_reset(self.chain)
-        engine_for(self.chain)  # rebuilt from the rows now, not on the block's first trade
-        self.state = None  # read again with the engine
+        # Warm now, not on the first trade: the engine rebuilt from the rows, the lane's state
+        # read, the connection to the node its simulations use opened.
+        engine_for(self.chain)
+        self.state = lane_state(self.chain) if hotpath_available() else None
+        if self.state is not None:
+            node_warm(self.ctx.client)
         self.addresses = {
             address.lower(): pk
             for pk, address in Pool.objects.filter(

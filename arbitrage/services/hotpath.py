@@ -50,6 +50,7 @@ from accounts.audit import (
     audit_lock_sql,
 )
 from accounts.models import AuditEvent
+from arbitrage.chain.client import ChainClient
 from arbitrage.chain.contracts import decode_profit, execute_calldata
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Trade
 from arbitrage.services.execute import (
@@ -288,6 +289,11 @@ FALLBACK = "fallback"
 _node = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lane-node")
 
 
+def node_warm(client: ChainClient) -> None:
+    """Open the simulation thread's connection to the node (a first request pays for it)."""
+    _node.submit(client.block_number).result()
+
+
 @dataclass(frozen=True)
 class Signed:
     trade_id: int
@@ -310,12 +316,12 @@ def lane_execute(
     laps = laps or Laps()
     if ctx.mode != Trade.Mode.LIVE or ctx.signer is None or not opportunity.chain.executor_address:
         with laps.phase("execute (ORM)"):
-            return _orm_execute(opportunity, ctx, state)
+            return _orm_execute(opportunity, ctx, None)  # the switches read there, fresh
     with laps.phase("record"):
         signed = _record(opportunity, ctx, state, mined)
     if signed == FALLBACK:
         with laps.phase("execute (ORM)"):
-            return _orm_execute(opportunity, ctx, state)
+            return _orm_execute(opportunity, ctx, state.control)  # read fresh by the record
     if not isinstance(signed, Signed):
         return None
     state.in_flight.append(
@@ -325,14 +331,16 @@ def lane_execute(
         return _send_prepared(ctx, signed.trade_id, (signed.raw, signed.tx_hash))
 
 
-def _orm_execute(opportunity: Opportunity, ctx: ExecutionContext, state: LaneState) -> Trade | None:
-    """The ORM path, for a cycle whose pools were checked as the scan checks them."""
+def _orm_execute(
+    opportunity: Opportunity, ctx: ExecutionContext, control: ExecutionControl | None
+) -> Trade | None:
+    """The ORM path, for a cycle whose pools are checked here as the scan checks them."""
     chain = opportunity.chain
     barred = ScanReads().barred(set(opportunity.pool_path))
     if barred:
         engine_forget(chain, barred)
         return None
-    return opportunity_execute(opportunity=opportunity, ctx=ctx, control=state.control)
+    return opportunity_execute(opportunity=opportunity, ctx=ctx, control=control)
 
 
 def _plan_holds(

@@ -115,7 +115,7 @@ ARBX_CHAIN_ID: int = env.int("ARBX_CHAIN_ID", default=31337)
 ARBX_LOG_RANGE: int = env.int("ARBX_LOG_RANGE", default=2000)
 # The block watcher trades each pushed block's best cycle itself before queueing its sync
 # (arbitrage/services/fastlane.py); off by default: the queues alone, as designed.
-ARBX_FAST_LANE: bool = env.bool("ARBX_FAST_LANE", default=False)
+ARBX_FAST_LANE: bool = env.bool("ARBX_FAST_LANE", default=True)
 
 from config.settings.components.axes import *  # noqa: E402, F403
 from config.settings.components.celery import *  # noqa: E402, F403
