@@ -36,7 +36,7 @@ from django.db import close_old_connections
 
 from arbitrage.chain import abi
 from arbitrage.chain.client import BlockHeader
-from arbitrage.models import Chain, Pool, Trade
+from arbitrage.models import Chain, Opportunity, Pool, Trade
 from arbitrage.services.control import control_for
 from arbitrage.services.execute import ExecutionContext, opportunity_execute
 from arbitrage.services.hotpath import (
@@ -135,14 +135,7 @@ class FastLane:
             self.last = None  # the engine misses these changes: rebuilt when scanning resumes
             return []
         with laps.phase("scan"):
-            found = scan_pools(
-                chain=self.chain,
-                pool_ids=sorted(reserves),
-                block_number=head.number,
-                gas_price_wei=head.base_fee_per_gas + tip,
-                reserves=reserves,
-                store=False,  # stored as taken; the queued scan stores the rest
-            )
+            found = self._scan(head, tip, reserves, None)
         with laps.phase("choose"):
             note_our_executions(mined)
             chosen = choose_for_execution(self.chain, found, control=control)
@@ -182,15 +175,7 @@ class FastLane:
             self.last = None  # the engine misses these changes: rebuilt when scanning resumes
             return []
         with laps.phase("scan"):
-            found = scan_pools(
-                chain=self.chain,
-                pool_ids=sorted(reserves),
-                block_number=head.number,
-                gas_price_wei=head.base_fee_per_gas + tip,
-                reserves=reserves,
-                store=False,  # stored as taken; the queued scan stores the rest
-                reads=state,
-            )
+            found = self._scan(head, tip, reserves, state)
         if found and state.busy(mined):
             # Trades it knew in flight may have been mined, dropped or replaced since: what
             # holds pools and slots now, before it chooses.
@@ -212,6 +197,24 @@ class FastLane:
             self.last = self.state = None
         self._report(head, trades, laps)
         return trades
+
+    def _scan(
+        self,
+        head: BlockHeader,
+        tip: int,
+        reserves: dict[int, tuple[int, int]],
+        reads: LaneState | None,
+    ) -> list[Opportunity]:
+        """The block's cycles at the reserves its logs carry, gas at its base fee and tip."""
+        return scan_pools(
+            chain=self.chain,
+            pool_ids=sorted(reserves),
+            block_number=head.number,
+            gas_price_wei=head.base_fee_per_gas + tip,
+            reserves=reserves,
+            store=False,  # stored as taken; the queued scan stores the rest
+            reads=reads,
+        )
 
     def _report(self, head: BlockHeader, trades: list[Trade], laps: Laps) -> None:
         for trade in trades:

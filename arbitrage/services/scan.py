@@ -77,7 +77,8 @@ def tradable_pools(chain: Chain, *, pool_ids: list[int] | None = None) -> list[P
 class ScanReads:
     """What a scan reads from the database besides the engine's own state: the changed pools
     (as they may trade now), which of the cycles' pools may no longer trade, the thresholds.
-    These are the ORM's queries; the fast lane reads the same in fewer round trips."""
+    These are the ORM's queries; the fast lane plans with what it read last and checks it
+    all again when it records a trade (hotpath.LaneState)."""
 
     def pools(self, chain: Chain, pool_ids: list[int]) -> list[Pool]:
         return tradable_pools(chain, pool_ids=pool_ids)

@@ -161,7 +161,7 @@ def test_a_block_with_nothing_to_trade_costs_no_query(
         """A move too small to pay for its gas, heard by the lane; the new head."""
         synced = client.block_number()
         push_price(trader, market, client, first, bps=1)
-        head = client.block_number()
+        head: int = client.block_number()
         blocks = [client.block(number) for number in range(synced + 1, head + 1)]
         assert [trade for block in blocks for trade in lane.on_head(block)] == []
         return head
