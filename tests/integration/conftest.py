@@ -13,8 +13,10 @@ from arbitrage.chain.client import ChainClient
 from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS, Anvil
 from arbitrage.localnet.market import Deployer, LocalMarket, deploy_market, market_register
 from arbitrage.models import Chain
+from arbitrage.services import pipeline
+from arbitrage.services.fastlane import FastLane
 from tests.conftest import SNAPSHOT
-from tests.integration.pipeline_helpers import reset_process_caches
+from tests.integration.pipeline_helpers import reset_process_caches, settle
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +84,11 @@ def live(settings, monkeypatch):
     reset_process_caches()
     yield
     reset_process_caches()
+
+
+@pytest.fixture
+def lane(local_chain, live):
+    """The watcher's fast lane on a market traded out first: a test's mispricing is all there
+    is to trade."""
+    settle(local_chain)
+    return FastLane(chain=local_chain, ctx=pipeline.execution_context(local_chain))

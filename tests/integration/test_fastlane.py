@@ -7,7 +7,6 @@ import pytest
 from arbitrage.models import Opportunity, Trade
 from arbitrage.services import pipeline
 from arbitrage.services.control import execution_pause
-from arbitrage.services.fastlane import FastLane
 from arbitrage.services.scan import engine_build, engine_for
 from tests.integration.pipeline_helpers import (
     audit_steps,
@@ -22,12 +21,6 @@ from tests.integration.pipeline_helpers import (
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-
-@pytest.fixture
-def lane(local_chain, live):
-    settle(local_chain)
-    return FastLane(chain=local_chain, ctx=pipeline.execution_context(local_chain))
 
 
 def _mispriced_head(client, trader, market):

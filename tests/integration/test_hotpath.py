@@ -29,12 +29,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 @pytest.fixture
-def lane(local_chain, live):
-    settle(local_chain)
-    return FastLane(chain=local_chain, ctx=pipeline.execution_context(local_chain))
-
-
-@pytest.fixture
 def no_fallback(monkeypatch):
     """The record must take the plain way: the ORM path is not called."""
 
