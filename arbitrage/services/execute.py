@@ -354,7 +354,7 @@ def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bo
     )
     trade.account = ctx.signer.address
     trade.nonce = nonce
-    _sign_into(
+    sign_into(
         ctx.signer,
         trade,
         to=to_checksum_address(chain.executor_address),
@@ -398,7 +398,7 @@ def _prepare(
         return trade.signed_tx, trade.tx_hash or ""
 
 
-def _sign_into(
+def sign_into(
     signer: Signer, trade: Trade, *, to: str, data: str, gas: int, max_fee: int, tip: int
 ) -> None:
     """Sign an EIP-1559 transaction with the trade's nonce and keep its bytes, hash and fees
@@ -474,10 +474,10 @@ def _submit(ctx: ExecutionContext, trade_id: int, fresh: tuple[str, str] | None 
 
 def trade_execute(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     """Advance a trade as far as it can go now; safe twice, concurrently or after a crash."""
-    return _send_prepared(ctx, trade_id, _prepare(ctx, trade_id))
+    return send_prepared(ctx, trade_id, _prepare(ctx, trade_id))
 
 
-def _send_prepared(ctx: ExecutionContext, trade_id: int, signed: tuple[str, str] | None) -> Trade:
+def send_prepared(ctx: ExecutionContext, trade_id: int, signed: tuple[str, str] | None) -> Trade:
     """Send what `_prepare` left signed (bytes signed now, or the row's); the trade as it is."""
     if signed is not None:
         _submit(ctx, trade_id, fresh=signed if signed[0] else None)
@@ -506,7 +506,7 @@ def opportunity_execute(
                 return None
         trade_id = trade_approve(opportunity_id=opportunity.pk, mode=ctx.mode).pk
         signed = _prepare(ctx, trade_id, control)
-    return _send_prepared(ctx, trade_id, signed)
+    return send_prepared(ctx, trade_id, signed)
 
 
 def trades_recover(*, chain: Chain, ctx: ExecutionContext) -> int:
@@ -610,7 +610,7 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
     else:
         to, data = to_checksum_address(chain.executor_address), trade.calldata
         gas = trade.gas_limit or 0
-    _sign_into(ctx.signer, trade, to=to, data=data, gas=gas, max_fee=max_fee, tip=tip)
+    sign_into(ctx.signer, trade, to=to, data=data, gas=gas, max_fee=max_fee, tip=tip)
     trade.submitted_block = ctx.client.block_number()
     trade.save()
     _broadcast(ctx, trade)

@@ -23,14 +23,13 @@ on) is handed to the ORM path (`opportunity_execute`), which decides it and reco
 
 The rows are model instances written with their fields' own conversions (core/sql.py), so
 they are exactly what the ORM path writes; from `signed` on, the trade is the state
-machine's like any other (`_send_prepared` submits it, the confirm step settles it). Other
+machine's like any other (`send_prepared` submits it, the confirm step settles it). Other
 databases (the demo's SQLite) always take the ORM path.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -56,19 +55,17 @@ from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Thresho
 from arbitrage.services.execute import (
     DEADLINE_BLOCKS,
     ExecutionContext,
-    _send_prepared,
-    _sign_into,
     cycle_call,
     daily_loss,
     day_start,
     gas_limit_for,
     limits_refusal,
     opportunity_execute,
+    send_prepared,
+    sign_into,
 )
 from arbitrage.services.scan import ScanReads, engine_for, engine_forget
 from core.sql import insert_statement, next_ids, result_sets
-
-logger = logging.getLogger(__name__)
 
 
 def hotpath_available() -> bool:
@@ -328,7 +325,7 @@ def lane_execute(
         InFlight(opportunity.pool_path, signed.tx_hash, ctx.signer.address, None, False)
     )
     with laps.phase("send and submitted"):
-        return _send_prepared(ctx, signed.trade_id, (signed.raw, signed.tx_hash))
+        return send_prepared(ctx, signed.trade_id, (signed.raw, signed.tx_hash))
 
 
 def _orm_execute(
@@ -441,7 +438,7 @@ def _record(
             trade.calldata = data
             trade.gas_limit = gas_limit_for(len(opportunity.pool_path))
             approved = _approved_event(trade)
-            _sign_into(
+            sign_into(
                 signer,
                 trade,
                 to=to_checksum_address(chain.executor_address),
