@@ -168,17 +168,22 @@ def test_a_block_with_nothing_to_trade_costs_no_query(
     assert lane.last.number == head
 
 
+def _assert_rejected_unsent(lane, client, market, trader, anvil, deployer, reason: str) -> None:
+    """The lane's trade of a fresh mispricing ends rejected for `reason`, and nothing is sent."""
+    nonce = client.transaction_count(deployer.account, "pending")
+    (trade,) = _lane_trades(lane, client, market, trader, anvil)
+    assert trade.state == Trade.State.REJECTED
+    assert trade.error.startswith(reason), trade.error
+    assert client.transaction_count(deployer.account, "pending") == nonce
+
+
 def test_a_risk_limit_refuses_in_the_record_and_the_refusal_is_recorded(
     lane, local_chain, market, client, trader, anvil, deployer
 ):
     # The chain's default threshold limits the input (the engine sizes cycles by each start
     # token's own limit only): the record's check refuses, the ORM path records why.
     Threshold.objects.create(chain=local_chain, start_token=None, max_input=1)
-    nonce = client.transaction_count(deployer.account, "pending")
-    (trade,) = _lane_trades(lane, client, market, trader, anvil)
-    assert trade.state == Trade.State.REJECTED
-    assert trade.error.startswith("risk: amount in"), trade.error
-    assert client.transaction_count(deployer.account, "pending") == nonce
+    _assert_rejected_unsent(lane, client, market, trader, anvil, deployer, "risk: amount in")
 
 
 def test_a_mispricing_gone_before_the_record_is_stopped_by_the_simulation(
@@ -194,11 +199,7 @@ def test_a_mispricing_gone_before_the_record_is_stopped_by_the_simulation(
         anvil.rpc("evm_setAutomine", False)
 
     _after_planning(monkeypatch, undo)
-    nonce = client.transaction_count(deployer.account, "pending")
-    (trade,) = _lane_trades(lane, client, market, trader, anvil)
-    assert trade.state == Trade.State.REJECTED
-    assert trade.error.startswith("simulation reverted"), trade.error
-    assert client.transaction_count(deployer.account, "pending") == nonce
+    _assert_rejected_unsent(lane, client, market, trader, anvil, deployer, "simulation reverted")
 
 
 def test_a_pool_barred_after_the_lane_planned_is_not_traded(
