@@ -161,24 +161,31 @@ def _request_id(request: HttpRequest | None) -> str:
     return "" if value == "-" else str(value)[:64]
 
 
+# Every column the hash covers, in the order exports show them; the hash itself comes last.
+HASHED_COLUMNS = (
+    "sequence",
+    "created_at",
+    "category",
+    "action",
+    "actor_id",
+    "actor_username",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "before",
+    "after",
+    "ip",
+    "request_id",
+    "prev_hash",
+)
+AUDIT_COLUMNS = (*HASHED_COLUMNS, "hash")
+
+
 def content_of(event: AuditEvent) -> dict[str, Any]:
-    """What the hash covers: every column but the hash itself."""
-    return {
-        "sequence": event.sequence,
-        "created_at": event.created_at.astimezone(dt.UTC).isoformat(),
-        "category": event.category,
-        "action": event.action,
-        "actor_id": event.actor_id,
-        "actor_username": event.actor_username,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "target_repr": event.target_repr,
-        "before": event.before,
-        "after": event.after,
-        "ip": event.ip,
-        "request_id": event.request_id,
-        "prev_hash": event.prev_hash,
-    }
+    """What the hash covers: every column but the hash itself (times in UTC)."""
+    content = {column: getattr(event, column) for column in HASHED_COLUMNS}
+    content["created_at"] = event.created_at.astimezone(dt.UTC).isoformat()
+    return content
 
 
 def hash_of(event: AuditEvent) -> str:

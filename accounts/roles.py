@@ -60,10 +60,6 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 }
 
 
-def role_names() -> list[str]:
-    return [role.value for role in Role]
-
-
 def apply_roles(apps: Any) -> None:
     """Create the role groups and set their permissions exactly (idempotent).
 

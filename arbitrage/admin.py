@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.admin_audit import AuditedAdminMixin
+from accounts.admin_audit import AuditedAdminMixin, ReadOnlyAdminMixin
 from accounts.audit import AuditAction
 from arbitrage.models import (
     Chain,
@@ -114,17 +114,11 @@ class PoolAdmin(AuditedAdminMixin, admin.ModelAdmin[Pool]):
 
 
 @admin.register(ReserveSnapshot)
-class ReserveSnapshotAdmin(admin.ModelAdmin[ReserveSnapshot]):
+class ReserveSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ReserveSnapshot]):
     list_display = ("pool", "block_number", "reserve0", "reserve1", "timestamp")
     search_fields = ("pool__address", "=block_number")
     list_select_related = ("pool__token0", "pool__token1")
     raw_id_fields = ("pool",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Threshold)
@@ -178,10 +172,10 @@ class OpportunityAdmin(AuditedAdminMixin, admin.ModelAdmin[Opportunity]):
 
 
 @admin.register(Trade)
-class TradeAdmin(AuditedAdminMixin, admin.ModelAdmin[Trade]):
-    audit_created = AuditAction.EXECUTION_UPDATED
-    audit_updated = AuditAction.EXECUTION_UPDATED
-    audit_deleted = AuditAction.EXECUTION_UPDATED
+class TradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Trade]):
+    """A trade changes only through the execution state machine, and is never deleted: it is
+    the record of what the chain paid."""
+
     list_display = (
         "id",
         "opportunity",
@@ -196,13 +190,6 @@ class TradeAdmin(AuditedAdminMixin, admin.ModelAdmin[Trade]):
     list_filter = ("state", "mode")
     search_fields = ("tx_hash", "account")
     list_select_related = ("opportunity",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # A trade changes only through the execution state machine.
-        return False
 
 
 @admin.register(ExecutionControl)

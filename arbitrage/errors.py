@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from core.errors import DomainError
+
 
 class ArbitrageErrorCode(StrEnum):
     NOT_FOUND = "not_found"
@@ -31,14 +33,13 @@ _STATUS = {
 }
 
 
-class ArbitrageError(Exception):
+class ArbitrageError(DomainError):
+    code: ArbitrageErrorCode
+
     def __init__(
         self, code: ArbitrageErrorCode, message: str, detail: dict[str, object] | None = None
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.detail = detail or {}
+        super().__init__(code, message, detail)
 
     @property
     def http_status(self) -> int:

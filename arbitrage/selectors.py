@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from arbitrage.models import Chain, Opportunity, Pool, Token, Trade
-
-
-def pools_active(*, chain: Chain | None = None) -> QuerySet[Pool]:
-    queryset = Pool.objects.filter(active=True).select_related("token0", "token1", "dex")
-    return queryset.filter(chain=chain) if chain else queryset
 
 
 def dashboard_summary() -> dict[str, object]:

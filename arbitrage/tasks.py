@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers over arbitrage.services.pipeline, one queue per stage.
+"""Celery tasks: thin wrappers over arbitrage.pipeline.loop, one queue per stage.
 
 Arguments are ids and public chain facts of the block at hand (its header, its gas prices,
 never secrets): each task reads the current state from the database and the chain.
@@ -12,9 +12,9 @@ from celery import shared_task
 
 from arbitrage.chain.client import header_from_rpc
 from arbitrage.models import Chain
-from arbitrage.services import pipeline
+from arbitrage.pipeline import loop as pipeline
+from arbitrage.pipeline.sync import EarlyChanges
 from arbitrage.services.control import control_for
-from arbitrage.services.sync import EarlyChanges
 
 logger = logging.getLogger(__name__)
 

@@ -160,9 +160,9 @@ def main() -> None:  # noqa: PLR0912, PLR0915 - a benchmark script reads best to
     from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS, Anvil
     from arbitrage.localnet.market import Deployer, deploy_market, fund, market_register
     from arbitrage.models import Opportunity, Pool, Token, Trade
-    from arbitrage.services import pipeline
+    from arbitrage.pipeline import loop as pipeline
+    from arbitrage.pipeline.sync import last_block
     from arbitrage.services.snapshot import SNAPSHOT_FILE
-    from arbitrage.services.sync import last_block
     from bench import queue_floor
     from bench.celery_workers import start_worker
 

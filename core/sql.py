@@ -1,7 +1,7 @@
 """Statements the ORM would write, built once and sent together.
 
 For the few hot paths where the ORM's query building costs more than the database's work
-(the fast lane's record: see arbitrage/services/hotpath.py). The rows are still model
+(the fast lane's record: see arbitrage/pipeline/lane/sql.py). The rows are still model
 instances, and each value goes through its field's own `pre_save` and `get_db_prep_save`, so
 an amount, a JSON list or an `auto_now` date is written exactly as `Model.save()` writes it.
 PostgreSQL only: several statements in one round trip are a PostgreSQL feature.
@@ -9,10 +9,13 @@ PostgreSQL only: several statements in one round trip are a PostgreSQL feature.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
 
 
 def insert_statement(objs: Sequence[models.Model]) -> tuple[str, list[Any]]:
@@ -57,3 +60,59 @@ def result_sets(cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
         yield cursor.fetchall() if cursor.description is not None else []
         if not cursor.nextset():
             return
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Columns of one model named by ORM lookups (``"token0__is_blocked"``), written as SQL
+    under the aliases the statement gives each relation path (``""`` for the model itself)
+    and read back into Python values by the fields' own converters, as the ORM reads them."""
+
+    model: type[models.Model]
+    lookups: tuple[str, ...]
+    aliases: Mapping[str, str]
+
+    def _field(self, lookup: str) -> tuple[str, models.Field[Any, Any]]:
+        *path, name = lookup.split("__")
+        model = self.model
+        for part in path:
+            related = model._meta.get_field(part).related_model
+            assert isinstance(related, type), lookup
+            model = related
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field), lookup
+        return self.aliases["__".join(path)], field
+
+    def sql(self) -> str:
+        quote = connection.ops.quote_name
+        columns = []
+        for lookup in self.lookups:
+            alias, field = self._field(lookup)
+            columns.append(f"{alias}.{quote(field.column)}")
+        return ", ".join(columns)
+
+    def values(self, row: Sequence[Any]) -> list[Any]:
+        """A row of these columns as the ORM would give it."""
+        out = []
+        for lookup, raw in zip(self.lookups, row, strict=True):
+            _, field = self._field(lookup)
+            col = field.get_col(field.model._meta.db_table)
+            value = raw
+            for convert in [
+                *connection.ops.get_db_converters(col),
+                *col.get_db_converters(connection),
+            ]:
+                value = convert(value, col, connection)
+            out.append(value)
+        return out
+
+
+def model_columns(model: type[M], alias: str) -> Columns:
+    """Every concrete column of the model (see `instance`)."""
+    return Columns(model, tuple(f.attname for f in model._meta.concrete_fields), {"": alias})
+
+
+def instance(model: type[M], row: Sequence[Any]) -> M:
+    """A model instance from a row of `model_columns(model, ...)`, as a query would load it."""
+    columns = model_columns(model, "")
+    return model.from_db(connection.alias, list(columns.lookups), columns.values(row))

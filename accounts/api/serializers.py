@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.audit import AUDIT_COLUMNS
 from accounts.models import AuditEvent, User
 from accounts.roles import Role
 from accounts.services import user_roles
@@ -103,22 +104,6 @@ class UnlockSerializer(serializers.Serializer[Any]):
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
     class Meta:
         model = AuditEvent
-        fields = (
-            "id",
-            "sequence",
-            "created_at",
-            "category",
-            "action",
-            "actor",
-            "actor_username",
-            "target_type",
-            "target_id",
-            "target_repr",
-            "before",
-            "after",
-            "ip",
-            "request_id",
-            "prev_hash",
-            "hash",
-        )
+        # The audit log's columns, the actor as its id.
+        fields = ("id", *("actor" if c == "actor_id" else c for c in AUDIT_COLUMNS))
         read_only_fields = fields

@@ -37,7 +37,7 @@ from accounts.api.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from accounts.audit import AuditAction, AuditCategory, audit_record
+from accounts.audit import AUDIT_COLUMNS, AuditAction, AuditCategory, audit_record
 from accounts.lockout import LOCKOUT_STATUS, lockout_body
 from accounts.models import AuditEvent, User
 from accounts.roles import ROLE_PERMISSIONS, Role
@@ -272,23 +272,7 @@ class _Echo:
         return value
 
 
-CSV_COLUMNS = (
-    "sequence",
-    "created_at",
-    "category",
-    "action",
-    "actor_id",
-    "actor_username",
-    "target_type",
-    "target_id",
-    "target_repr",
-    "before",
-    "after",
-    "ip",
-    "request_id",
-    "prev_hash",
-    "hash",
-)
+CSV_COLUMNS = AUDIT_COLUMNS
 
 
 @extend_schema(tags=["audit"])

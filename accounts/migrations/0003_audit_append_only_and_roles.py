@@ -49,9 +49,9 @@ def create_roles(apps: Any, schema_editor: Any) -> None:
 
 
 def drop_roles(apps: Any, schema_editor: Any) -> None:
-    from accounts.roles import role_names
+    from accounts.roles import Role
 
-    apps.get_model("auth", "Group").objects.filter(name__in=role_names()).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=[role.value for role in Role]).delete()
 
 
 class Migration(migrations.Migration):

@@ -48,7 +48,8 @@ from arbitrage.models import (
     Token,
     Trade,
 )
-from arbitrage.services import control, market, thresholds, trades
+from arbitrage.pipeline import decisions as trades
+from arbitrage.services import control, market, thresholds
 from core.api.errors import ErrorSerializer
 from core.api.permissions import ActionPermission
 

@@ -393,10 +393,3 @@ class ChainClient:
 
     def contract(self, address: str, abi: list[dict[str, Any]]) -> Any:
         return self.w3.eth.contract(address=to_checksum_address(address), abi=abi)
-
-
-def client_for(url: str, *, timeout: float, chain_id: int | None = None) -> ChainClient:
-    client = ChainClient(url, timeout=timeout)
-    if chain_id is not None:
-        client.check_chain_id(chain_id)
-    return client

@@ -7,6 +7,8 @@ REDIS_URL to use the real services.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from config.env import BASE_DIR, env
 from config.settings.base import *  # noqa: F403
 
@@ -28,12 +30,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 if "REDIS_URL" not in env.ENVIRON:
-    _queue = f"{RUN_DIR}/broker/queue"
+    # Every folder of the filesystem broker under the run folder (kombu puts its exchange
+    # table in ./control unless told otherwise), made here: kombu makes none of them.
+    _broker = {name: Path(RUN_DIR) / "broker" / name for name in ("queue", "processed", "control")}
+    for _folder in _broker.values():
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": _queue,
-        "data_folder_out": _queue,
-        "processed_folder": f"{RUN_DIR}/broker/processed",
+        "data_folder_in": str(_broker["queue"]),
+        "data_folder_out": str(_broker["queue"]),
+        "control_folder": str(_broker["control"]),
+        "processed_folder": str(_broker["processed"]),
         "store_processed": False,
         "polling_interval": 0.1,
     }

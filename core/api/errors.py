@@ -2,7 +2,8 @@
 
 ``code`` is stable (programs branch on it), ``message`` is for people, ``detail`` is always an
 object (field errors, the throttle's wait, a domain error's context). Domain errors from the
-services (``ArbitrageError``, Django's ``ValidationError``) map here, so views stay thin.
+services (any ``core.errors.DomainError``, Django's ``ValidationError``) map here, so views
+stay thin.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from arbitrage.errors import ArbitrageError
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def _api_exception_body(exc: exceptions.APIException) -> dict[str, Any]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every failure of a DRF view answers in the one shape."""
     headers: dict[str, str] = {}
-    if isinstance(exc, ArbitrageError):
+    if isinstance(exc, DomainError):
         set_rollback()
         body = error_body(str(exc.code), exc.message, exc.detail)
         return Response(body, status=exc.http_status)

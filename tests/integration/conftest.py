@@ -13,8 +13,8 @@ from arbitrage.chain.client import ChainClient
 from arbitrage.localnet.anvil import DEV_ACCOUNTS, DEV_KEYS, Anvil
 from arbitrage.localnet.market import Deployer, LocalMarket, deploy_market, market_register
 from arbitrage.models import Chain
-from arbitrage.services import pipeline
-from arbitrage.services.fastlane import FastLane
+from arbitrage.pipeline import loop as pipeline
+from arbitrage.pipeline.lane.fastlane import FastLane
 from tests.conftest import SNAPSHOT
 from tests.integration.pipeline_helpers import reset_process_caches, settle
 

@@ -10,8 +10,8 @@ from arbitrage.chain.client import ChainClient
 from arbitrage.chain.registry import clients_reset
 from arbitrage.localnet.market import Deployer, LocalMarket, LocalPair, swap_exact_in
 from arbitrage.models import Chain, Opportunity, Pool, Trade
-from arbitrage.services import pipeline
-from arbitrage.services.scan import engine_reset
+from arbitrage.pipeline import loop as pipeline
+from arbitrage.pipeline.scan import engine_reset
 
 BALANCE_OF = bytes.fromhex("70a08231")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from arbitrage.models import Opportunity, Trade
-from arbitrage.services import pipeline
+from arbitrage.pipeline import loop as pipeline
+from arbitrage.pipeline.scan import engine_build, engine_for
 from arbitrage.services.control import execution_pause
-from arbitrage.services.scan import engine_build, engine_for
 from tests.integration.pipeline_helpers import (
     audit_steps,
     balance_of,

@@ -12,10 +12,12 @@ from accounts.audit import audit_chain_verify
 from accounts.models import AuditEvent
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import Opportunity, Pool, Threshold, Trade
-from arbitrage.services import fastlane, hotpath, pipeline
+from arbitrage.pipeline import loop as pipeline
+from arbitrage.pipeline.lane import fastlane
+from arbitrage.pipeline.lane import sql as hotpath
+from arbitrage.pipeline.lane.fastlane import FastLane
+from arbitrage.pipeline.scan import engine_for
 from arbitrage.services.control import execution_pause
-from arbitrage.services.fastlane import FastLane
-from arbitrage.services.scan import engine_for
 from tests.integration.pipeline_helpers import (
     audit_steps,
     confirm,

@@ -11,11 +11,12 @@ from arbitrage.chain.client import ChainClient
 from arbitrage.localnet.anvil import DEV_ACCOUNTS
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import Opportunity, Pool, Threshold, Trade
-from arbitrage.services import pipeline
+from arbitrage.pipeline import loop as pipeline
+from arbitrage.pipeline.choose import in_flight_paths
+from arbitrage.pipeline.decisions import trade_approve
+from arbitrage.pipeline.execute import trade_execute
+from arbitrage.pipeline.scan import engine_reset, scan_pools
 from arbitrage.services.control import control_for, execution_pause
-from arbitrage.services.execute import trade_execute
-from arbitrage.services.scan import engine_reset, scan_pools
-from arbitrage.services.trades import trade_approve
 from tests.integration.pipeline_helpers import (
     approved_trade_for_a_mispricing,
     audit_steps,
@@ -176,7 +177,7 @@ def test_a_trade_held_by_an_execution_leaves_its_chain_free_for_the_sync(
     from django.db import DatabaseError, transaction
 
     from arbitrage.models import Chain
-    from arbitrage.services.execute import _locked
+    from arbitrage.pipeline.execute import _locked
 
     trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
     errors: list[Exception] = []
@@ -259,7 +260,7 @@ def test_the_sync_marks_our_mined_trade_so_it_stops_holding_its_pools(bot, marke
     (trade,) = run_once(bot)  # anvil mines it at once
     assert trade.state == Trade.State.SUBMITTED
     assert trade.block_number is None
-    assert pipeline._in_flight_paths(bot) == [trade.opportunity.pool_path]
+    assert in_flight_paths(bot.pk) == [trade.opportunity.pool_path]
     # The next sync reads our executor's CycleExecuted event in the same eth_getLogs call.
     pipeline.pipeline_sync(bot)
     trade.refresh_from_db()
@@ -267,7 +268,7 @@ def test_the_sync_marks_our_mined_trade_so_it_stops_holding_its_pools(bot, marke
     assert receipt is not None
     assert trade.block_number == int(receipt["blockNumber"])
     assert trade.state == Trade.State.SUBMITTED  # still waiting for its confirmations
-    assert pipeline._in_flight_paths(bot) == []
+    assert in_flight_paths(bot.pk) == []
     for _ in range(3):
         client.w3.provider.make_request("evm_mine", [])
     confirm(bot)
@@ -326,7 +327,7 @@ def test_the_scan_settles_our_own_trade_only_when_it_holds_something_back(
 
 @pytest.mark.django_db
 def test_reserves_handed_on_by_the_sync_stand_in_for_uncommitted_rows(bot, market, client, trader):
-    from arbitrage.services.sync import EarlyChanges
+    from arbitrage.pipeline.sync import EarlyChanges
 
     first, _ = twin_pairs(market)
     pool = Pool.objects.get(chain=bot, address=first.address)
@@ -394,7 +395,7 @@ def test_a_scan_stores_what_the_fast_lane_left_of_a_block(bot, market, client, t
 def test_a_pool_deactivated_in_the_admin_leaves_the_engine_at_the_next_scan(
     bot, market, client, trader
 ):
-    from arbitrage.services.scan import engine_for
+    from arbitrage.pipeline.scan import engine_for
 
     first, second = twin_pairs(market)
     push_price(trader, market, client, first, bps=300)
@@ -445,7 +446,7 @@ def _amounts_out(opportunity: Opportunity) -> list[int]:
 
 @pytest.mark.django_db
 def test_the_executor_is_called_with_the_fees_the_engine_priced(bot, market, client, trader):
-    from arbitrage.services.execute import cycle_call
+    from arbitrage.pipeline.execute import cycle_call
 
     first, _ = twin_pairs(market)
     push_price(trader, market, client, first, bps=300)
@@ -534,8 +535,8 @@ def test_a_cancel_racing_an_execution_finishing_the_trade_waits_and_does_not_dea
     from django.db import transaction
 
     from arbitrage.errors import ArbitrageError
-    from arbitrage.services.execute import _finish, _locked
-    from arbitrage.services.trades import trade_cancel
+    from arbitrage.pipeline.decisions import trade_cancel
+    from arbitrage.pipeline.execute import _finish, _locked
 
     trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
     opportunity_id = Trade.objects.get(pk=trade_id).opportunity_id

@@ -7,7 +7,7 @@ import pytest
 from arbitrage.chain import abi
 from arbitrage.localnet.market import swap_exact_in
 from arbitrage.models import BlockRecord, Pool, ReserveSnapshot, Token
-from arbitrage.services.sync import BLOCK_HISTORY, TRIM_EVERY, chain_sync
+from arbitrage.pipeline.sync import BLOCK_HISTORY, TRIM_EVERY, chain_sync
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -115,7 +115,7 @@ def test_a_fee_on_transfer_token_is_flagged_and_kept_out_of_cycles(
 ):
     from arbitrage.chain.artifacts import uniswap
     from arbitrage.localnet.market import fund
-    from arbitrage.services.scan import tradable_pools
+    from arbitrage.pipeline.scan import tradable_pools
 
     deflating = deployer.deploy(uniswap("DeflatingERC20"), 10**30)
     factory = deployer.contract(uniswap("UniswapV2Factory"), market.factories["Uniswap V2"])
@@ -222,7 +222,7 @@ def test_a_pushed_header_from_another_branch_still_finds_the_reorg(
 def test_a_steady_block_hands_its_reserves_on_before_writing_them(
     local_chain, market, client, deployer
 ):
-    from arbitrage.services.sync import EarlyChanges
+    from arbitrage.pipeline.sync import EarlyChanges
 
     assert_no_hand_on: list[EarlyChanges] = []
     first = chain_sync(chain=local_chain, client=client, early=assert_no_hand_on.append)

@@ -15,7 +15,7 @@ from django.db import connection
 
 from arbitrage.localnet.anvil import DEV_KEYS
 from arbitrage.models import BlockRecord, Opportunity, Trade
-from arbitrage.services import pipeline
+from arbitrage.pipeline import loop as pipeline
 from arbitrage.tasks import execute_confirm, execute_trade, sync_chain
 from tests.conftest import ROOT
 from tests.integration.pipeline_helpers import (
@@ -194,8 +194,8 @@ import os, signal, sys
 import django
 django.setup()
 from arbitrage.models import BlockRecord, Trade
-from arbitrage.services import pipeline
-from arbitrage.services.execute import _broadcast, _prepare
+from arbitrage.pipeline import loop as pipeline
+from arbitrage.pipeline.execute import _broadcast, _prepare
 trade_id, point = int(sys.argv[1]), sys.argv[2]
 trade = Trade.objects.select_related("opportunity__chain").get(pk=trade_id)
 ctx = pipeline.execution_context(trade.opportunity.chain)

@@ -23,8 +23,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from arbitrage.chain.client import ChainRpcError, header_from_rpc
 from arbitrage.chain.registry import client_for_chain
 from arbitrage.models import Chain
-from arbitrage.services.fastlane import FastLane
-from arbitrage.services.pipeline import execution_context
+from arbitrage.pipeline.lane.fastlane import FastLane
+from arbitrage.pipeline.loop import execution_context
 from arbitrage.tasks import execute_confirm, sync_chain
 
 # How long after a new block its confirmation pass runs (the trade of the block goes first).

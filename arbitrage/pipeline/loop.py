@@ -4,7 +4,7 @@ sync -> scan -> choose -> execute -> confirm."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -13,16 +13,18 @@ from arbitrage.chain.client import BlockHeader, ChainClient
 from arbitrage.chain.registry import client_for_chain, client_for_chain_pk
 from arbitrage.chain.signer import Signer, signer_from_secrets
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Trade
-from arbitrage.services.control import control_for
-from arbitrage.services.execute import (
+from arbitrage.pipeline.choose import in_flight_paths
+from arbitrage.pipeline.decisions import trade_approve
+from arbitrage.pipeline.execute import (
     ExecutionContext,
     trade_confirm,
     trade_execute,
     trades_recover,
 )
-from arbitrage.services.scan import engine_reset, scan_pools
-from arbitrage.services.sync import EarlyChanges, SyncResult, chain_sync
-from arbitrage.services.trades import trade_approve
+from arbitrage.pipeline.rules import choose, gas_price
+from arbitrage.pipeline.scan import engine_reset, scan_pools
+from arbitrage.pipeline.sync import EarlyChanges, SyncResult, chain_sync
+from arbitrage.services.control import control_for
 
 logger = logging.getLogger(__name__)
 
@@ -80,27 +82,14 @@ def pipeline_scan(
     client = client_for_chain(chain)
     if base_fee is None:
         base_fee = client.block("latest").base_fee_per_gas
-    gas_price = base_fee + (client.max_priority_fee() if tip is None else tip)
     found = scan_pools(
         chain=chain,
         pool_ids=pool_ids,
         block_number=block_number,
-        gas_price_wei=gas_price,
+        gas_price_wei=gas_price(base_fee, client.max_priority_fee() if tip is None else tip),
         reserves=reserves,
     )
     return sorted(found, key=lambda o: o.net_profit, reverse=True)
-
-
-def _in_flight_paths(chain: Chain, mined: Collection[str] = ()) -> list[list[int]]:
-    """Pool paths of our trades sent but not yet mined (a mined one, waiting only for its
-    confirmations, is already in the reserves we read; `mined` names those the sync has seen
-    mined but may not have marked yet)."""
-    rows = Trade.objects.filter(
-        opportunity__chain=chain,
-        state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
-        block_number__isnull=True,
-    ).values_list("opportunity__pool_path", "tx_hash")
-    return [path for path, tx_hash in rows if tx_hash not in mined]
 
 
 def choose_for_execution(
@@ -121,26 +110,14 @@ def choose_for_execution(
         return []
     mined = mined or set()
     if in_flight is None:
-        in_flight = _in_flight_paths(chain, mined)
+        in_flight = in_flight_paths(chain.pk, mined)
     if settle and in_flight:
         busy = {pool for path in in_flight for pool in path}
         full = len(in_flight) >= control.max_trades_in_flight
         if full or any(busy & set(o.pool_path) for o in found):
             pipeline_confirm(chain)
-            in_flight = _in_flight_paths(chain, mined)
-    slots = max(0, control.max_trades_in_flight - len(in_flight))
-    chosen: list[Opportunity] = []
-    # A pool that an unconfirmed trade of ours will move is not priced right yet.
-    used: set[int] = {pool for path in in_flight for pool in path}
-    for opportunity in found:
-        if len(chosen) >= slots:
-            break
-        pools = set(opportunity.pool_path)
-        if pools & used:
-            continue
-        chosen.append(opportunity)
-        used |= pools
-    return chosen
+            in_flight = in_flight_paths(chain.pk, mined)
+    return choose(found, in_flight, control.max_trades_in_flight)
 
 
 def approve(chosen: list[Opportunity]) -> list[int]:

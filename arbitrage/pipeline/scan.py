@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from arbitrage.engine import ArbitrageEngine, CycleOpportunity
 from arbitrage.models import Chain, Opportunity, Pool, Threshold, Token
+from arbitrage.pipeline.rules import BARRING, UNTRADABLE, pool_barred, threshold_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,16 +56,6 @@ _engines: dict[int, WarmEngine] = {}
 _lock = threading.Lock()
 
 
-# Pools no cycle may go through: inactive, or with a blocked or fee-on-transfer token.
-UNTRADABLE = (
-    Q(active=False)
-    | Q(token0__is_blocked=True)
-    | Q(token1__is_blocked=True)
-    | Q(token0__is_fee_on_transfer=True)
-    | Q(token1__is_fee_on_transfer=True)
-)
-
-
 def tradable_pools(chain: Chain, *, pool_ids: list[int] | None = None) -> list[Pool]:
     """Active pools whose tokens may be traded: fee-on-transfer and blocked tokens are out."""
     queryset = Pool.objects.filter(chain=chain, last_synced_block__isnull=False)
@@ -78,15 +68,16 @@ class ScanReads:
     """What a scan reads from the database besides the engine's own state: the changed pools
     (as they may trade now), which of the cycles' pools may no longer trade, the thresholds.
     These are the ORM's queries; the fast lane plans with what it read last and checks it
-    all again when it records a trade (hotpath.LaneState)."""
+    all again when it records a trade (lane/sql.py's LaneState)."""
 
     def pools(self, chain: Chain, pool_ids: list[int]) -> list[Pool]:
         return tradable_pools(chain, pool_ids=pool_ids)
 
     def barred(self, pool_ids: set[int]) -> set[int]:
-        return set(
-            Pool.objects.filter(pk__in=pool_ids).filter(UNTRADABLE).values_list("pk", flat=True)
+        rows = Pool.objects.filter(pk__in=pool_ids).values_list(
+            "pk", *(lookup for lookup, _ in BARRING)
         )
+        return {pk for pk, *flags in rows if pool_barred(flags)}
 
     def thresholds(self, chain: Chain) -> dict[int | None, Threshold]:
         return {t.start_token_id: t for t in Threshold.objects.filter(chain=chain)}
@@ -224,7 +215,7 @@ def opportunities_from(
         if gas_cost is None:
             continue  # cannot price gas in this token: never trade blind
         net = cycle.profit - gas_cost
-        threshold = thresholds.get(cycle.start_token, thresholds.get(None))
+        threshold = threshold_for(thresholds, cycle.start_token)
         if _passes(threshold, cycle, net) is not None:
             continue
         cycle_key = "-".join(str(p) for p in cycle.pools)

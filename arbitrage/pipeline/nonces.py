@@ -1,19 +1,18 @@
 """The nonce manager: one row per (chain, account), locked while a nonce is handed out.
 
-The next nonce is the larger of what the node counts (pending) and one past the highest
-nonce of our own transactions still in flight; a trade that was dropped unsent gives its
-nonce back simply by no longer being in flight.
+The next nonce is the rule's (`rules.next_nonce`): the larger of what the node counts
+(pending) and one past the highest nonce of our own transactions still in flight; a trade
+that was dropped unsent gives its nonce back simply by no longer being in flight.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 
 from arbitrage.chain.client import ChainClient
-from arbitrage.models import AccountNonce, Chain, Trade
-
-IN_FLIGHT = (Trade.State.SIGNED, Trade.State.SUBMITTED)
+from arbitrage.models import AccountNonce, Chain
+from arbitrage.pipeline.choose import in_flight_trades
+from arbitrage.pipeline.rules import next_nonce, nonce_after
 
 
 def nonce_lock(*, chain: Chain, address: str) -> AccountNonce:
@@ -36,10 +35,7 @@ def nonce_reserve(
     row = nonce_lock(chain=chain, address=address)
     if pending is None:
         pending = client.transaction_count(address, "pending")
-    highest = Trade.objects.filter(
-        opportunity__chain=chain, account=address, state__in=IN_FLIGHT
-    ).aggregate(highest=Max("nonce"))["highest"]
-    nonce = max(pending, (highest + 1) if highest is not None else 0)
-    row.next_nonce = nonce + 1
+    nonce = next_nonce(pending, in_flight_trades(chain.pk), address)
+    row.next_nonce = nonce_after(nonce)
     row.save(update_fields=["next_nonce", "updated_at"])
     return nonce

@@ -13,13 +13,10 @@ same hash), so one opportunity never produces two different transactions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, time
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from eth_utils.address import to_checksum_address
 
@@ -32,27 +29,33 @@ from arbitrage.chain.contracts import (
     decode_revert,
     execute_calldata,
 )
-from arbitrage.chain.nonces import nonce_lock, nonce_reserve
 from arbitrage.chain.signer import Signer
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Token, Trade
+from arbitrage.pipeline.choose import in_flight_trades
+from arbitrage.pipeline.decisions import trade_approve
+from arbitrage.pipeline.nonces import nonce_lock, nonce_reserve
+from arbitrage.pipeline.rules import (
+    daily_loss,
+    day_start,
+    deadline_from,
+    dry_run_finished,
+    gas_price,
+    holding,
+    kill_switch_refusal,
+    limits_refusal,
+    max_fee_per_gas,
+    min_net,
+    replacement_fees,
+    sign_into,
+    signed,
+    signed_after,
+    simulated,
+    step_after,
+    threshold_for,
+)
 from arbitrage.services.control import control_for, kill_switch_engaged
-from arbitrage.services.trades import trade_approve
 
 logger = logging.getLogger(__name__)
-
-DEADLINE_BLOCKS = 2  # the executor reverts if the trade lands later than this
-# The gas limit: twice the executor's measured cost for the hop count. Only gas used is paid;
-# a limit that misses cold storage slots or the 63/64 rule of the nested flash-swap calls
-# would revert the trade out of gas. (No eth_estimateGas on the hot path: the simulation
-# already proved the call succeeds, and the estimate costs a round trip of binary search.)
-GAS_LIMIT_BY_HOPS = {2: 300_000, 3: 400_000, 4: 500_000}
-
-
-def gas_limit_for(hops: int) -> int:
-    return GAS_LIMIT_BY_HOPS.get(hops, 500_000 + 100_000 * max(0, hops - 4))
-
-
-REPLACEMENT_BUMP_PERCENT = 125  # nodes want at least +10 % to replace a pending transaction
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,9 @@ class ExecutionContext:
 
 
 def _threshold(opportunity: Opportunity) -> Threshold | None:
-    """The start token's threshold, else the chain's default one (in one query)."""
-    return (
-        Threshold.objects.filter(
-            Q(start_token=opportunity.start_token_id) | Q(start_token__isnull=True),
-            chain=opportunity.chain_id,
-        )
-        .order_by(F("start_token").asc(nulls_last=True))
-        .first()
-    )
+    """The threshold that applies to the opportunity's start token."""
+    thresholds = {t.start_token_id: t for t in Threshold.objects.filter(chain=opportunity.chain_id)}
+    return threshold_for(thresholds, opportunity.start_token_id)
 
 
 # A pool's address and token0 never change once it exists: kept per process, so the
@@ -135,7 +132,7 @@ def _audit(trade: Trade, action: AuditAction, **after: object) -> None:
     audit_record(
         action=action,
         target=trade,
-        after={"state": trade.state, "mode": trade.mode, "tx_hash": trade.tx_hash, **after},
+        after=step_after(trade, **after),
     )
 
 
@@ -181,39 +178,6 @@ def _locked_in(trade_id: int, state: str) -> Trade | None:
     return trade if trade.state == state else None
 
 
-def day_start() -> datetime:
-    return datetime.combine(timezone.now().date(), time.min, tzinfo=timezone.now().tzinfo)
-
-
-def limits_refusal(
-    *,
-    amount_in: int,
-    threshold: Threshold | None,
-    gas_price: int,
-    daily_loss: int,
-    in_flight: int,
-    max_in_flight: int,
-) -> str | None:
-    """Why the risk limits refuse a trade of `amount_in` at `gas_price`, with the start token's
-    losses today and our trades in flight as given; None when they allow it."""
-    if threshold is not None:
-        if threshold.max_input and amount_in > threshold.max_input:
-            return f"risk: amount in {amount_in} exceeds max input {threshold.max_input}"
-        if threshold.max_gas_price_wei and gas_price > threshold.max_gas_price_wei:
-            return f"risk: gas price {gas_price} exceeds {threshold.max_gas_price_wei}"
-        if threshold.max_daily_loss and daily_loss >= threshold.max_daily_loss:
-            return f"risk: daily loss {daily_loss} reached the limit {threshold.max_daily_loss}"
-    if in_flight >= max_in_flight:
-        return f"risk: {in_flight} trade(s) already in flight (limit {max_in_flight})"
-    return None
-
-
-def daily_loss(losses: Iterable[int | None]) -> int:
-    """The day's loss from realized profits below zero (summed in Python: amounts are exact
-    integers on every database, ADR 0001)."""
-    return sum(-p for p in losses if p is not None and p < 0)
-
-
 def risk_refusal(
     trade: Trade,
     control: ExecutionControl,
@@ -233,17 +197,12 @@ def risk_refusal(
                 realized_profit__lt=0,
             ).values_list("realized_profit", flat=True)
         )
-    in_flight = Trade.objects.filter(
-        opportunity__chain=opportunity.chain,
-        state__in=(Trade.State.SIGNED, Trade.State.SUBMITTED),
-        block_number__isnull=True,  # mined ones wait only for confirmations
-    ).count()
     return limits_refusal(
         amount_in=opportunity.amount_in,
         threshold=threshold,
-        gas_price=base_fee + tip,
+        gas_price=gas_price(base_fee, tip),
         daily_loss=losses,
-        in_flight=in_flight,
+        in_flight=len(holding(in_flight_trades(opportunity.chain_id))),
         max_in_flight=control.max_trades_in_flight,
     )
 
@@ -256,8 +215,9 @@ def _simulate(
     signing, and the node's pending count for the nonce manager."""
     opportunity = trade.opportunity
     chain = opportunity.chain
-    if control.execution_paused:
-        _finish(trade, Trade.State.REJECTED, f"kill switch: {control.reason or 'paused'}")
+    refusal = kill_switch_refusal(control)
+    if refusal:
+        _finish(trade, Trade.State.REJECTED, refusal)
         return False, None
     if not chain.executor_address:
         _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
@@ -269,8 +229,8 @@ def _simulate(
     # the tip and our pending nonce.
     call = cycle_call(
         opportunity,
-        deadline_block=opportunity.block_number + DEADLINE_BLOCKS,
-        min_net=threshold.min_net_profit if threshold else 0,
+        deadline_block=deadline_from(opportunity.block_number),
+        min_net=min_net(threshold),
     )
     tx = {
         "from": address or _sender(ctx, chain),
@@ -283,7 +243,7 @@ def _simulate(
     if head.number > opportunity.block_number:
         # Found in an older block (an operator's approval, a late delivery): the deadline
         # counts from the head instead, and the call is simulated again with it.
-        call = replace(call, deadline_block=head.number + DEADLINE_BLOCKS)
+        call = replace(call, deadline_block=deadline_from(head.number))
         tx["data"] = execute_calldata(call)
         try:
             result, reverted = ctx.client.call(tx, "latest"), None
@@ -297,25 +257,21 @@ def _simulate(
         data = reverted.data if reverted is not None else None
         _finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(data)}")
         return False, None
-    profit = decode_profit(result)
-    data = tx["data"]
-    pending = reads.pending
-    trade.simulated_profit = profit
-    trade.deadline_block = call.deadline_block
-    trade.calldata = data
-    trade.max_fee_per_gas = 2 * head.base_fee_per_gas + tip
-    trade.max_priority_fee_per_gas = tip
-    trade.gas_limit = gas_limit_for(len(opportunity.pool_path))
-    trade.simulated_at = timezone.now()
-    trade.state = Trade.State.SIMULATED
-    trade.mode = ctx.mode
+    simulated(
+        trade,
+        profit=decode_profit(result),
+        deadline_block=call.deadline_block,
+        calldata=tx["data"],
+        base_fee=head.base_fee_per_gas,
+        tip=tip,
+        mode=ctx.mode,
+    )
     if ctx.mode != Trade.Mode.LIVE:
-        trade.error = f"dry run: would have sent, simulated profit {profit}"
-        trade.finished_at = timezone.now()
+        dry_run_finished(trade)
         trade.save()
-        _audit(trade, AuditAction.EXECUTION_TRADE_FINISHED, simulated_profit=profit)
+        _audit(trade, AuditAction.EXECUTION_TRADE_FINISHED, simulated_profit=trade.simulated_profit)
         return False, None
-    return True, pending
+    return True, reads.pending
 
 
 OWNER = "0x8da5cb5b"  # owner()
@@ -333,7 +289,7 @@ def _sender(ctx: ExecutionContext, chain: Chain) -> str:
 def _fees(ctx: ExecutionContext) -> tuple[int, int]:
     head = ctx.client.block("latest")
     tip = ctx.client.max_priority_fee()
-    return 2 * head.base_fee_per_gas + tip, tip
+    return max_fee_per_gas(head.base_fee_per_gas, tip), tip
 
 
 def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bool:
@@ -352,27 +308,9 @@ def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bo
         client=ctx.client,
         pending=pending,
     )
-    trade.account = ctx.signer.address
-    trade.nonce = nonce
-    sign_into(
-        ctx.signer,
-        trade,
-        to=to_checksum_address(chain.executor_address),
-        data=trade.calldata,
-        gas=trade.gas_limit or 0,
-        max_fee=trade.max_fee_per_gas or 0,
-        tip=trade.max_priority_fee_per_gas or 0,
-    )
-    trade.signed_at = timezone.now()
-    trade.state = Trade.State.SIGNED
+    signed(trade, ctx.signer, nonce=nonce, executor=to_checksum_address(chain.executor_address))
     trade.save()
-    _audit(
-        trade,
-        AuditAction.EXECUTION_TRADE_SIGNED,
-        nonce=nonce,
-        account=trade.account,
-        simulated_profit=trade.simulated_profit,
-    )
+    audit_record(action=AuditAction.EXECUTION_TRADE_SIGNED, target=trade, after=signed_after(trade))
     return True
 
 
@@ -396,31 +334,6 @@ def _prepare(
         if not _sign(ctx, trade, pending):
             return None
         return trade.signed_tx, trade.tx_hash or ""
-
-
-def sign_into(
-    signer: Signer, trade: Trade, *, to: str, data: str, gas: int, max_fee: int, tip: int
-) -> None:
-    """Sign an EIP-1559 transaction with the trade's nonce and keep its bytes, hash and fees
-    on the trade (every hash ever signed for the nonce is remembered)."""
-    signed = signer.sign(
-        {
-            "type": 2,
-            "chainId": trade.opportunity.chain.chain_id,
-            "nonce": trade.nonce,
-            "to": to,
-            "data": data,
-            "value": 0,
-            "gas": gas,
-            "maxFeePerGas": max_fee,
-            "maxPriorityFeePerGas": tip,
-        }
-    )
-    trade.signed_tx = "0x" + signed.raw.hex()
-    trade.tx_hash = signed.hash
-    trade.tx_hashes = [*(trade.tx_hashes or []), signed.hash]
-    trade.max_fee_per_gas = max_fee
-    trade.max_priority_fee_per_gas = tip
 
 
 def _broadcast(ctx: ExecutionContext, trade: Trade) -> None:
@@ -601,10 +514,9 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
     if ctx.signer is None or trade.nonce is None:
         return
     chain = trade.opportunity.chain
-    max_fee, tip = _fees(ctx)
-    old_fee = trade.max_fee_per_gas or 0
-    max_fee = max(max_fee, old_fee * REPLACEMENT_BUMP_PERCENT // 100)
-    tip = max(tip, trade.max_priority_fee_per_gas or 0) * REPLACEMENT_BUMP_PERCENT // 100 or 1
+    max_fee, tip = replacement_fees(
+        *_fees(ctx), trade.max_fee_per_gas, trade.max_priority_fee_per_gas
+    )
     if cancel:
         to, data, gas = ctx.signer.address, "0x", 21_000
     else:

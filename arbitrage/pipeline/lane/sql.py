@@ -29,11 +29,8 @@ databases (the demo's SQLite) always take the ORM path.
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,98 +38,81 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from eth_utils.address import to_checksum_address
 
-from accounts.audit import (
-    AUDIT_TAIL_SQL,
-    AuditAction,
-    audit_event,
-    audit_link,
-    audit_lock_sql,
-)
+from accounts.audit import AUDIT_TAIL_SQL, AuditAction, audit_event, audit_link, audit_lock_sql
 from accounts.models import AuditEvent
 from arbitrage.chain.client import ChainClient
 from arbitrage.chain.contracts import decode_profit, execute_calldata
-from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Threshold, Trade
-from arbitrage.services.execute import (
-    DEADLINE_BLOCKS,
+from arbitrage.models import (
+    Chain,
+    ExecutionControl,
+    Opportunity,
+    Pool,
+    Threshold,
+    Trade,
+)
+from arbitrage.pipeline.execute import (
     ExecutionContext,
     cycle_call,
-    daily_loss,
-    day_start,
-    gas_limit_for,
-    limits_refusal,
     opportunity_execute,
     send_prepared,
-    sign_into,
 )
-from arbitrage.services.scan import ScanReads, engine_for, engine_forget
-from core.sql import insert_statement, next_ids, result_sets
+from arbitrage.pipeline.lane.laps import Laps
+from arbitrage.pipeline.rules import (
+    BARRING,
+    IN_FLIGHT_FIELDS,
+    IN_FLIGHT_STATES,
+    InFlight,
+    PlanChange,
+    approved,
+    daily_loss,
+    day_start,
+    deadline_from,
+    decision_after,
+    decision_before,
+    gas_price,
+    holding,
+    in_flight_of,
+    limits_refusal,
+    may_trade,
+    min_net,
+    next_nonce,
+    nonce_after,
+    plan_change,
+    pool_barred,
+    signed,
+    signed_after,
+    simulated,
+    threshold_for,
+)
+from arbitrage.pipeline.scan import ScanReads, engine_for, engine_forget
+from core.sql import Columns, insert_statement, instance, model_columns, next_ids, result_sets
 
 
 def hotpath_available() -> bool:
     return connection.vendor == "postgresql"
 
 
-@dataclass
-class Laps:
-    """Where one block's time went: milliseconds and SQL statements per phase."""
-
-    started: float = field(default_factory=time.perf_counter)
-    phases: dict[str, tuple[float, int]] = field(default_factory=dict)
-    _queries: int = 0
-
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        def count(execute: Callable[..., Any], *args: Any) -> Any:
-            self._queries += 1
-            return execute(*args)
-
-        start, before = time.perf_counter(), self._queries
-        with connection.execute_wrapper(count):
-            yield
-        ms, queries = self.phases.get(name, (0.0, 0))
-        self.phases[name] = (
-            ms + 1000 * (time.perf_counter() - start),
-            queries + self._queries - before,
-        )
-
-    def summary(self) -> str:
-        total = 1000 * (time.perf_counter() - self.started)
-        parts = " ".join(f"{k} {ms:.1f} ms/{q}q" for k, (ms, q) in self.phases.items())
-        return f"{total:.1f} ms ({parts})"
-
-
-IN_FLIGHT_STATES = f"('{Trade.State.SIGNED}', '{Trade.State.SUBMITTED}')"
-# A pool whose cycles may not trade: as scan.UNTRADABLE says it.
-BARRED = (
-    "(NOT p.active OR t0.is_blocked OR t1.is_blocked"
-    " OR t0.is_fee_on_transfer OR t1.is_fee_on_transfer)"
-)
-POOLS_WITH_TOKENS = (
-    "arbitrage_pool p JOIN arbitrage_token t0 ON t0.id = p.token0_id"
-    " JOIN arbitrage_token t1 ON t1.id = p.token1_id"
+# Every table and column below comes from the models; tests/arbitrage/test_lane_sql.py checks
+# the statements against them all the same.
+CONTROL = model_columns(ExecutionControl, "c")
+THRESHOLD = model_columns(Threshold, "h")
+IN_FLIGHT = Columns(Trade, IN_FLIGHT_FIELDS, {"": "t", "opportunity": "o"})
+POOL = Columns(
+    Pool,
+    ("id", "fee_ppm", *(lookup for lookup, _ in BARRING)),
+    {
+        "": "p",
+        "token0": "t0",
+        "token1": "t1",
+    },
 )
 STATE_SQL = f"""
-SELECT id, execution_paused, scanning_enabled, max_trades_in_flight, confirmations,
-       replace_after_blocks, reason
-  FROM arbitrage_executioncontrol WHERE chain_id = %(chain)s;
-SELECT id, start_token_id, min_net_profit, min_profit_bps, max_input, max_hops,
-       max_gas_price_wei, max_daily_loss, enabled
-  FROM arbitrage_threshold WHERE chain_id = %(chain)s;
-SELECT o.pool_path, t.tx_hash, t.account, t.nonce, t.block_number
+SELECT {CONTROL.sql()} FROM arbitrage_executioncontrol c WHERE c.chain_id = %(chain)s;
+SELECT {THRESHOLD.sql()} FROM arbitrage_threshold h WHERE h.chain_id = %(chain)s;
+SELECT {IN_FLIGHT.sql()}
   FROM arbitrage_trade t JOIN arbitrage_opportunity o ON o.id = t.opportunity_id
- WHERE o.chain_id = %(chain)s AND t.state IN {IN_FLIGHT_STATES}
-"""  # noqa: S608 - built from constants; every value is a parameter
-
-
-@dataclass(frozen=True)
-class InFlight:
-    """One of our trades signed or sent, not yet confirmed."""
-
-    pool_path: list[int]
-    tx_hash: str | None
-    account: str
-    nonce: int | None
-    mined: bool  # its block is known (it then holds neither its pools nor a slot)
+ WHERE o.chain_id = %(chain)s AND t.state = ANY(%(in_flight)s)
+"""  # noqa: S608 - built from the models' names; every value is a parameter
 
 
 @dataclass
@@ -161,15 +141,11 @@ class LaneState(ScanReads):
         return self.threshold_rows
 
     def threshold_for(self, start_token_id: int) -> Threshold | None:
-        return self.threshold_rows.get(start_token_id, self.threshold_rows.get(None))
+        return threshold_for(self.threshold_rows, start_token_id)
 
     def busy(self, mined: Collection[str] = ()) -> list[list[int]]:
-        """Pool paths of our trades sent and not mined (`mined`: seen in this block's logs)."""
-        return [
-            t.pool_path
-            for t in self.in_flight
-            if not t.mined and t.tx_hash not in self.seen and t.tx_hash not in mined
-        ]
+        """Pool paths of our trades holding theirs (`mined`: seen in this block's logs)."""
+        return [t.pool_path for t in holding(self.in_flight, self.seen | set(mined))]
 
     def note_mined(self, mined: set[str]) -> None:
         """Our trades executed in a block the lane heard: they hold nothing any more."""
@@ -182,84 +158,35 @@ class LaneState(ScanReads):
         self.seen &= {t.tx_hash for t in fresh.in_flight if t.tx_hash}
 
     def may_trade(self) -> bool:
-        return self.control.scanning_enabled and not self.control.execution_paused
+        return may_trade(self.control)
 
 
-def _control(chain: Chain, row: tuple[Any, ...]) -> ExecutionControl:
-    cid, paused, scanning, max_in_flight, confirmations, replace_after, reason = row
-    return ExecutionControl(
-        id=cid,
-        chain=chain,
-        execution_paused=paused,
-        scanning_enabled=scanning,
-        max_trades_in_flight=max_in_flight,
-        confirmations=confirmations,
-        replace_after_blocks=replace_after,
-        reason=reason,
+def _state(chain: Chain, sets: list[list[tuple[Any, ...]]]) -> LaneState | None:
+    """The lane's state from the rows of STATE_SQL; None when the chain has no execution
+    switches yet."""
+    controls, thresholds, in_flight = sets
+    if not controls:
+        return None
+    control = instance(ExecutionControl, controls[0])
+    control.chain = chain
+    rows = [instance(Threshold, row) for row in thresholds]
+    return LaneState(
+        control=control,
+        threshold_rows={t.start_token_id: t for t in rows},
+        in_flight=in_flight_of(IN_FLIGHT.values(row) for row in in_flight),
     )
 
 
-def _thresholds(chain: Chain, rows: list[tuple[Any, ...]]) -> dict[int | None, Threshold]:
-    return {
-        start: Threshold(
-            id=tid,
-            chain=chain,
-            start_token_id=start,
-            min_net_profit=int(min_net),
-            min_profit_bps=bps,
-            max_input=int(max_input),
-            max_hops=max_hops,
-            max_gas_price_wei=int(max_gas),
-            max_daily_loss=int(max_loss),
-            enabled=enabled,
-        )
-        for tid, start, min_net, bps, max_input, max_hops, max_gas, max_loss, enabled in rows
-    }
-
-
-def _in_flight(rows: list[tuple[Any, ...]]) -> list[InFlight]:
-    # JSON columns come back as text (Django decodes them in the field, not the driver).
-    return [
-        InFlight(
-            [int(pool) for pool in (json.loads(path) if isinstance(path, str) else path)],
-            tx_hash,
-            account,
-            nonce,
-            block is not None,
-        )
-        for path, tx_hash, account, nonce, block in rows
-    ]
-
-
-def _threshold_terms(rows: dict[int | None, Threshold]) -> dict[int | None, tuple[Any, ...]]:
-    """What the scan and the risk limits take from each threshold."""
-    return {
-        key: (
-            t.enabled,
-            t.max_hops,
-            t.min_net_profit,
-            t.min_profit_bps,
-            t.max_input,
-            t.max_gas_price_wei,
-            t.max_daily_loss,
-        )
-        for key, t in rows.items()
-    }
+def _params(chain: Chain) -> dict[str, Any]:
+    return {"chain": chain.pk, "in_flight": list(IN_FLIGHT_STATES)}
 
 
 def lane_state(chain: Chain) -> LaneState | None:
     """The lane's state read now, in one round trip; None when the chain has no execution
     switches yet (the ORM path makes them)."""
     with connection.cursor() as cursor:
-        cursor.execute(STATE_SQL, {"chain": chain.pk})
-        controls, thresholds, in_flight = result_sets(cursor)
-    if not controls:
-        return None
-    return LaneState(
-        control=_control(chain, controls[0]),
-        threshold_rows=_thresholds(chain, thresholds),
-        in_flight=_in_flight(in_flight),
-    )
+        cursor.execute(STATE_SQL, _params(chain))
+        return _state(chain, list(result_sets(cursor)))
 
 
 RECORD_SQL = f"""
@@ -268,8 +195,10 @@ SELECT n.id
  WHERE n.chain_id = %(chain)s AND n.address = %(account)s
    FOR UPDATE;
 {STATE_SQL};
-SELECT p.id, p.fee_ppm, {BARRED}
-  FROM {POOLS_WITH_TOKENS} WHERE p.id = ANY(%(pools)s::bigint[]);
+SELECT {POOL.sql()}
+  FROM arbitrage_pool p JOIN arbitrage_token t0 ON t0.id = p.token0_id
+  JOIN arbitrage_token t1 ON t1.id = p.token1_id
+ WHERE p.id = ANY(%(pools)s::bigint[]);
 SELECT t.realized_profit
   FROM arbitrage_trade t JOIN arbitrage_opportunity o ON o.id = t.opportunity_id
  WHERE %(losses)s AND o.chain_id = %(chain)s AND o.start_token_id = %(token)s
@@ -278,7 +207,8 @@ SELECT t.realized_profit
 {next_ids(Trade)};
 {audit_lock_sql()};
 {AUDIT_TAIL_SQL}
-"""  # noqa: S608 - built from constants; every value is a parameter
+"""  # noqa: S608 - built from the models' names; every value is a parameter
+NONCE_SQL = "UPDATE arbitrage_accountnonce SET next_nonce = %s, updated_at = %s WHERE id = %s"
 
 FALLBACK = "fallback"
 
@@ -315,17 +245,17 @@ def lane_execute(
         with laps.phase("execute (ORM)"):
             return _orm_execute(opportunity, ctx, None)  # the switches read there, fresh
     with laps.phase("record"):
-        signed = _record(opportunity, ctx, state, mined)
-    if signed == FALLBACK:
+        recorded = _record(opportunity, ctx, state, mined)
+    if recorded == FALLBACK:
         with laps.phase("execute (ORM)"):
             return _orm_execute(opportunity, ctx, state.control)  # read fresh by the record
-    if not isinstance(signed, Signed):
+    if not isinstance(recorded, Signed):
         return None
     state.in_flight.append(
-        InFlight(opportunity.pool_path, signed.tx_hash, ctx.signer.address, None, False)
+        InFlight(opportunity.pool_path, recorded.tx_hash, ctx.signer.address, None, False)
     )
     with laps.phase("send and submitted"):
-        return send_prepared(ctx, signed.trade_id, (signed.raw, signed.tx_hash))
+        return send_prepared(ctx, recorded.trade_id, (recorded.raw, recorded.tx_hash))
 
 
 def _orm_execute(
@@ -347,23 +277,26 @@ def _plan_holds(
     pools: list[tuple[Any, ...]],
     mined: set[str],
 ) -> bool:
-    """Whether what the lane planned with still holds; the lane takes the fresh values."""
-    chain = opportunity.chain
-    planned = _threshold_terms(state.threshold_rows)
+    """Whether what the lane planned with still holds (`rules.plan_change`); the lane takes
+    the fresh values, and acts on what changed."""
+    planned = state.threshold_rows
     state.take(fresh)
-    barred = {pk for pk, _, is_barred in pools if is_barred}
-    if barred:
-        engine_forget(chain, barred)
-        return False
-    fees = {pk: fee for pk, fee, _ in pools}
-    if [fees.get(pk) for pk in opportunity.pool_path] != list(opportunity.fees_ppm):
+    rows = [POOL.values(row) for row in pools]
+    barred = {pk for pk, _, *flags in rows if pool_barred(flags)}
+    change = plan_change(
+        opportunity,
+        planned=planned,
+        control=fresh.control,
+        thresholds=fresh.threshold_rows,
+        barred=barred,
+        fees={pk: fee for pk, fee, *_ in rows},
+        busy=state.busy(mined),
+    )
+    if change == PlanChange.BARRED:
+        engine_forget(opportunity.chain, barred)
+    elif change == PlanChange.FEE:
         state.stale = True  # a fee edited in the admin since the engine took the pool in
-        return False
-    if not fresh.may_trade() or _threshold_terms(fresh.threshold_rows) != planned:
-        return False
-    busy = state.busy(mined)
-    taken = {pool for path in busy for pool in path}
-    return len(busy) < state.control.max_trades_in_flight and not taken & set(opportunity.pool_path)
+    return change is None
 
 
 def _record(
@@ -377,8 +310,8 @@ def _record(
     threshold = state.threshold_for(opportunity.start_token_id)
     call = cycle_call(
         opportunity,
-        deadline_block=opportunity.block_number + DEADLINE_BLOCKS,
-        min_net=threshold.min_net_profit if threshold else 0,
+        deadline_block=deadline_from(opportunity.block_number),
+        min_net=min_net(threshold),
     )
     data = execute_calldata(call)
     simulation = _node.submit(
@@ -387,7 +320,7 @@ def _record(
         {"from": signer.address, "to": chain.executor_address, "data": data},
     )
     params: dict[str, Any] = {
-        "chain": chain.pk,
+        **_params(chain),
         "account": signer.address,
         "pools": list(opportunity.pool_path),
         "losses": bool(threshold and threshold.max_daily_loss),
@@ -402,13 +335,10 @@ def _record(
                     sets = list(result_sets(cursor))
             finally:
                 node = simulation.result()  # never left running past this transaction
-            nonce_row, controls, thresholds, in_flight, pools, losses, opp_ids, trade_ids = sets[:8]
+            nonce_row, pools, losses, opp_ids, trade_ids = sets[0], *sets[4:8]
             tail = sets[9]
-            fresh = LaneState(
-                control=_control(chain, controls[0]),
-                threshold_rows=_thresholds(chain, thresholds),
-                in_flight=_in_flight(in_flight),
-            )
+            fresh = _state(chain, sets[1:4])
+            assert fresh is not None  # the lane plans only with the chain's switches made
             if not _plan_holds(opportunity, state, fresh, pools, mined):
                 return None
             if not nonce_row:
@@ -420,48 +350,48 @@ def _record(
                 or node.pending is None
             ):
                 return FALLBACK  # a newer head (simulated again there) or a revert: recorded
-            ours = [t for t in state.in_flight if t.account == signer.address]
-            highest = max((t.nonce for t in ours if t.nonce is not None), default=None)
             if limits_refusal(
                 amount_in=opportunity.amount_in,
                 threshold=threshold,
-                gas_price=head.base_fee_per_gas + tip,
+                gas_price=gas_price(head.base_fee_per_gas, tip),
                 daily_loss=daily_loss(int(p) for (p,) in losses),
                 in_flight=len(state.busy(mined)),
                 max_in_flight=state.control.max_trades_in_flight,
             ):
                 return FALLBACK  # refused: the ORM path records why
-            nonce = max(node.pending, highest + 1 if highest is not None else 0)
-            trade = _rows(opportunity, opp_ids[0][0], trade_ids[0][0], signer.address, nonce)
-            trade.simulated_profit = decode_profit(node.call_result)
-            trade.deadline_block = call.deadline_block
-            trade.calldata = data
-            trade.gas_limit = gas_limit_for(len(opportunity.pool_path))
-            approved = _approved_event(trade)
-            sign_into(
-                signer,
+            # The rows as the state machine's steps leave them (rules.py), in their order.
+            before = decision_before(opportunity, None)
+            opportunity.pk = opp_ids[0][0]
+            trade = Trade(id=trade_ids[0][0], opportunity=opportunity, mode=Trade.Mode.LIVE)
+            approved(trade, opportunity)
+            events = [
+                audit_event(
+                    action=AuditAction.EXECUTION_TRADE_APPROVED,
+                    target=trade,
+                    before=before,
+                    after=decision_after(trade),
+                )
+            ]
+            simulated(
                 trade,
-                to=to_checksum_address(chain.executor_address),
-                data=data,
-                gas=trade.gas_limit,
-                max_fee=2 * head.base_fee_per_gas + tip,
+                profit=decode_profit(node.call_result),
+                deadline_block=call.deadline_block,
+                calldata=data,
+                base_fee=head.base_fee_per_gas,
                 tip=tip,
+                mode=Trade.Mode.LIVE,
             )
-            trade.state = Trade.State.SIGNED
-            signed = audit_event(
-                action=AuditAction.EXECUTION_TRADE_SIGNED,
-                target=trade,
-                after={
-                    "state": trade.state,
-                    "mode": trade.mode,
-                    "tx_hash": trade.tx_hash,
-                    "nonce": nonce,
-                    "account": trade.account,
-                    "simulated_profit": trade.simulated_profit,
-                },
+            nonce = next_nonce(node.pending, state.in_flight, signer.address)
+            signed(trade, signer, nonce=nonce, executor=to_checksum_address(chain.executor_address))
+            events.append(
+                audit_event(
+                    action=AuditAction.EXECUTION_TRADE_SIGNED,
+                    target=trade,
+                    after=signed_after(trade),
+                )
             )
-            audit_link([approved, signed], tail[0] if tail else None)
-            _write(opportunity, trade, [approved, signed], nonce_row[0][0])
+            audit_link(events, tail[0] if tail else None)
+            _write(opportunity, trade, events, nonce_row[0][0])
     except IntegrityError:
         opportunity.pk = None
         opportunity.status = Opportunity.Status.DETECTED
@@ -483,47 +413,7 @@ def _write(
         sql, row_params = insert_statement(rows)
         statements.append(sql)
         values.extend(row_params)
-    statements.append(
-        "UPDATE arbitrage_accountnonce SET next_nonce = %s, updated_at = %s WHERE id = %s"
-    )
-    values.extend([(trade.nonce or 0) + 1, trade.signed_at, nonce_row])
+    statements.append(NONCE_SQL)
+    values.extend([nonce_after(trade.nonce or 0), timezone.now(), nonce_row])
     with connection.cursor() as cursor:
         cursor.execute(";\n".join(statements), values)
-
-
-def _rows(
-    opportunity: Opportunity, opportunity_id: int, trade_id: int, account: str, nonce: int
-) -> Trade:
-    """The opportunity as approved and its trade about to be signed, as the ORM path leaves
-    them at those steps."""
-    now = timezone.now()
-    opportunity.pk = opportunity_id
-    opportunity.status = Opportunity.Status.APPROVED
-    return Trade(
-        id=trade_id,
-        opportunity=opportunity,
-        mode=Trade.Mode.LIVE,
-        state=Trade.State.APPROVED,
-        approved_at=now,
-        simulated_at=now,
-        signed_at=now,
-        account=account,
-        nonce=nonce,
-    )
-
-
-def _approved_event(trade: Trade) -> AuditEvent:
-    """The approval's audit row, as `trade_approve` writes it for a new trade."""
-    opportunity = trade.opportunity
-    return audit_event(
-        action=AuditAction.EXECUTION_TRADE_APPROVED,
-        target=trade,
-        before={"state": None, "opportunity_status": Opportunity.Status.DETECTED},
-        after={
-            "opportunity": opportunity.pk,
-            "state": trade.state,
-            "mode": trade.mode,
-            "opportunity_status": opportunity.status,
-            "reason": opportunity.reason,
-        },
-    )

@@ -1,7 +1,7 @@
 """Decisions people (or programs) take on opportunities: approve, execute, cancel.
 
 The chain-facing steps of a trade (simulate, sign, submit, confirm) live in
-`arbitrage/services/execute.py`; this module only moves a trade into or out of the
+`arbitrage/pipeline/execute.py`; this module only moves a trade into or out of the
 queue, under `select_for_update` so that two decisions on one opportunity serialize.
 
 Lock order: the trade's row, then its opportunity's, as the execute steps take them (they lock
@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.audit import AuditAction, audit_record
 from arbitrage.errors import ArbitrageError, ArbitrageErrorCode
 from arbitrage.models import Opportunity, Trade
+from arbitrage.pipeline.rules import approved, decision_after, decision_before
 
 OPEN_STATES = (Trade.State.DETECTED, Trade.State.APPROVED)
 
@@ -39,32 +40,15 @@ def _locked(opportunity_id: int) -> tuple[Opportunity, Trade | None]:
 
 def _audit(action: AuditAction, trade: Trade, before: dict[str, Any], actor: Any) -> None:
     audit_record(
-        action=action,
-        actor=actor,
-        target=trade,
-        before=before,
-        after={
-            "opportunity": trade.opportunity_id,
-            "state": trade.state,
-            "mode": trade.mode,
-            "opportunity_status": trade.opportunity.status,
-            "reason": trade.opportunity.reason,
-        },
+        action=action, actor=actor, target=trade, before=before, after=decision_after(trade)
     )
-
-
-def _state_of(opportunity: Opportunity, trade: Trade | None) -> dict[str, Any]:
-    return {
-        "state": trade.state if trade is not None else None,
-        "opportunity_status": opportunity.status,
-    }
 
 
 @transaction.atomic
 def trade_approve(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade:
     """Approve an opportunity for execution: creates its trade in state `approved` (idempotent)."""
     opportunity, trade = _locked(opportunity_id)
-    before = _state_of(opportunity, trade)
+    before = decision_before(opportunity, trade)
     if trade is not None:
         if trade.state == Trade.State.APPROVED:
             return trade
@@ -82,10 +66,8 @@ def trade_approve(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade
         )
     else:
         trade = Trade(opportunity=opportunity, mode=mode)
-    trade.state = Trade.State.APPROVED
-    trade.approved_at = timezone.now()
+    approved(trade, opportunity)
     trade.save()
-    opportunity.status = Opportunity.Status.APPROVED
     opportunity.save(update_fields=["status"])
     _audit(AuditAction.EXECUTION_TRADE_APPROVED, trade, before, actor)
     return trade
@@ -95,7 +77,7 @@ def trade_approve(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade
 def trade_cancel(*, opportunity_id: int, reason: str, actor: Any = None) -> Trade:
     """Cancel an opportunity that has not been simulated yet; its trade ends `rejected`."""
     opportunity, trade = _locked(opportunity_id)
-    before = _state_of(opportunity, trade)
+    before = decision_before(opportunity, trade)
     if trade is None:
         trade = Trade(opportunity=opportunity)
     elif trade.state not in OPEN_STATES:

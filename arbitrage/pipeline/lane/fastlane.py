@@ -37,25 +37,26 @@ from django.db import close_old_connections
 from arbitrage.chain import abi
 from arbitrage.chain.client import BlockHeader
 from arbitrage.models import Chain, Opportunity, Pool, Trade
-from arbitrage.services.control import control_for
-from arbitrage.services.execute import ExecutionContext, opportunity_execute
-from arbitrage.services.hotpath import (
+from arbitrage.pipeline.execute import ExecutionContext, opportunity_execute
+from arbitrage.pipeline.lane.laps import Laps
+from arbitrage.pipeline.lane.sql import (
     LaneState,
-    Laps,
     hotpath_available,
     lane_execute,
     lane_state,
     node_warm,
 )
-from arbitrage.services.pipeline import choose_for_execution
-from arbitrage.services.scan import engine_for, engine_reset, scan_pools
-from arbitrage.services.sync import (
-    header_of,
-    last_block,
+from arbitrage.pipeline.loop import choose_for_execution
+from arbitrage.pipeline.rules import gas_price
+from arbitrage.pipeline.scan import engine_for, engine_reset, scan_pools
+from arbitrage.pipeline.sync.blocks import header_of, last_block
+from arbitrage.pipeline.sync.logs import (
+    newest_reserves,
     note_our_executions,
     our_executions,
-    topic0,
+    sync_reserves,
 )
+from arbitrage.services.control import control_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class FastLane:
     chain: Chain
     ctx: ExecutionContext
     last: BlockHeader | None = None  # the last block whose changes the engine holds
-    state: LaneState | None = None  # what it plans with (PostgreSQL: see hotpath.py)
+    state: LaneState | None = None  # what it plans with (PostgreSQL: see sql.py)
     addresses: dict[str, int] = field(default_factory=dict)  # pool address (lower) -> pk
 
     def on_head(self, head: BlockHeader) -> list[Trade]:
@@ -157,7 +158,7 @@ class FastLane:
         laps: Laps,
     ) -> list[Trade]:
         """On PostgreSQL: the block planned with the lane's state, each trade recorded in a
-        few round trips that check that state again (hotpath.py)."""
+        few round trips that check that state again (sql.py)."""
         state = self.state
         if state is None or not state.may_trade():  # read again until trading may resume
             with laps.phase("reads"):
@@ -210,7 +211,7 @@ class FastLane:
             chain=self.chain,
             pool_ids=sorted(reserves),
             block_number=head.number,
-            gas_price_wei=head.base_fee_per_gas + tip,
+            gas_price_wei=gas_price(head.base_fee_per_gas, tip),
             reserves=reserves,
             store=False,  # stored as taken; the queued scan stores the rest
             reads=reads,
@@ -228,14 +229,5 @@ class FastLane:
 
     def _reserves(self, logs: list[Any]) -> dict[int, tuple[int, int]] | None:
         """Each pool's last reserves in the block's Sync logs; None when one is unknown."""
-        newest: dict[int, tuple[int, int]] = {}
-        for log in sorted(logs, key=lambda log: int(log["logIndex"])):
-            if topic0(log) != abi.SYNC:
-                continue
-            pool = self.addresses.get(str(log["address"]).lower())
-            if pool is None:
-                return None
-            reserves = abi.decode_reserves(bytes(log["data"]))
-            if reserves is not None:
-                newest[pool] = reserves
-        return newest
+        latest, unknown = sync_reserves(logs, self.addresses)
+        return None if unknown else newest_reserves(latest)
