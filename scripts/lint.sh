@@ -10,3 +10,5 @@ log "ruff format --check"
 "$PY/ruff" format --check .
 log "mypy (strict, django-stubs)"
 DJANGO_SETTINGS_MODULE=config.settings.test "$PY/mypy" .
+log "makemigrations --check (every model change has its migration)"
+DJANGO_SETTINGS_MODULE=config.settings.test "$PY/python" manage.py makemigrations --check --dry-run

@@ -1,1 +1,2 @@
-"""Everything that talks to an EVM node: the one RPC client, contract artifacts, nonces, signing."""
+"""Everything that talks to an EVM node: the one RPC client, contract calls and artifacts,
+signing."""

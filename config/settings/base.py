@@ -114,7 +114,7 @@ ARBX_CHAIN_ID: int = env.int("ARBX_CHAIN_ID", default=31337)
 # Largest block range asked of eth_getLogs at once (halved when the node refuses).
 ARBX_LOG_RANGE: int = env.int("ARBX_LOG_RANGE", default=2000)
 # The block watcher trades each pushed block's best cycle itself before queueing its sync
-# (arbitrage/services/fastlane.py); off by default: the queues alone, as designed.
+# (arbitrage/pipeline/lane/fastlane.py). On by default; false leaves every block to the queues.
 ARBX_FAST_LANE: bool = env.bool("ARBX_FAST_LANE", default=True)
 
 from config.settings.components.axes import *  # noqa: E402, F403

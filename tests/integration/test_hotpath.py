@@ -1,4 +1,4 @@
-"""The fast lane's record in four round trips (arbitrage/services/hotpath.py): the rows it
+"""The fast lane's record in three round trips (arbitrage/pipeline/lane/sql.py): the rows it
 writes are the state machine's, and whatever is off the plain way goes to the ORM path."""
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ With `--ws-url` the node pushes every new head over WebSocket (`eth_subscribe ne
 polling, and a block is seen the moment the node has it. Without it, or while the WebSocket is
 down, the head is polled over HTTP every `--interval` seconds.
 
-With `--fast-lane` the watcher first trades a pushed block's best cycle itself (see
-`arbitrage/services/fastlane.py`), then queues the block's sync as always.
+With `--fast-lane` (the default, from `ARBX_FAST_LANE`, which is on unless set false) the
+watcher first trades a pushed block's best cycle itself (see
+`arbitrage/pipeline/lane/fastlane.py`), then queues the block's sync as always.
 """
 
 from __future__ import annotations

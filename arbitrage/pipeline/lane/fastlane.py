@@ -36,7 +36,7 @@ from django.db import close_old_connections
 
 from arbitrage.chain import abi
 from arbitrage.chain.client import BlockHeader
-from arbitrage.models import Chain, Opportunity, Pool, Trade
+from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Trade
 from arbitrage.pipeline.execute import ExecutionContext, opportunity_execute
 from arbitrage.pipeline.lane.laps import Laps
 from arbitrage.pipeline.lane.sql import (
@@ -128,76 +128,76 @@ class FastLane:
         # marks them so when it records the block).
         mined = our_executions(self.chain, logs)
         hashes = {tx_hash for block in mined.values() for tx_hash in block}
-        if hotpath_available():
-            return self._plan(head, tip, reserves, hashes, laps)
         with laps.phase("reads"):
-            control = control_for(chain=self.chain)
+            control, state = self._reads(hashes)
+        if control is None:
+            return []
+        if state is None:
+            note_our_executions(mined)  # the ORM path reads our trades in flight from the rows
         if not control.scanning_enabled:
             self.last = None  # the engine misses these changes: rebuilt when scanning resumes
             return []
         with laps.phase("scan"):
-            found = self._scan(head, tip, reserves, None)
-        with laps.phase("choose"):
-            note_our_executions(mined)
-            chosen = choose_for_execution(self.chain, found, control=control)
-        trades = []
-        for opportunity in chosen:
-            with laps.phase("execute"):
-                trade = opportunity_execute(opportunity=opportunity, ctx=self.ctx, control=control)
-            if trade is not None:
-                trades.append(trade)
+            found = self._scan(head, tip, reserves, state)
+        in_flight = None  # the ORM path reads them in the choice
+        if state is not None:
+            if found and state.busy(hashes):
+                # Trades it knew in flight may have been mined, dropped or replaced since:
+                # what holds pools and slots now, before it chooses.
+                with laps.phase("reads"):
+                    fresh = lane_state(self.chain)
+                if fresh is not None:
+                    state.take(fresh)
+                control = state.control
+            in_flight = state.busy(hashes)
+        chosen = choose_for_execution(self.chain, found, control=control, in_flight=in_flight)
+        trades = [
+            trade
+            for opportunity in chosen
+            if (trade := self._execute(opportunity, control, state, hashes, laps)) is not None
+        ]
+        if state is not None and state.stale:
+            # A fee changed under the engine: rebuilt once the rows are synced.
+            self.last = self.state = None
         self._report(head, trades, laps)
         return trades
 
-    def _plan(
+    def _execute(
         self,
-        head: BlockHeader,
-        tip: int,
-        reserves: dict[int, tuple[int, int]],
+        opportunity: Opportunity,
+        control: ExecutionControl,
+        state: LaneState | None,
         mined: set[str],
         laps: Laps,
-    ) -> list[Trade]:
-        """On PostgreSQL: the block planned with the lane's state, each trade recorded in a
-        few round trips that check that state again (sql.py)."""
+    ) -> Trade | None:
+        """One chosen opportunity recorded and sent: in plain SQL with the lane's state on
+        PostgreSQL, else through the ORM path."""
+        if state is not None:
+            return lane_execute(
+                opportunity=opportunity, ctx=self.ctx, state=state, mined=mined, laps=laps
+            )
+        with laps.phase("execute"):
+            return opportunity_execute(opportunity=opportunity, ctx=self.ctx, control=control)
+
+    def _reads(self, mined: set[str]) -> tuple[ExecutionControl | None, LaneState | None]:
+        """The switches the block is planned with, and on PostgreSQL the lane's state (read
+        again while trading is off, until it may resume; see sql.py). No switches when the
+        chain has none yet: they are made now, and read on the next block."""
+        if not hotpath_available():
+            return control_for(chain=self.chain), None
         state = self.state
-        if state is None or not state.may_trade():  # read again until trading may resume
-            with laps.phase("reads"):
-                fresh = lane_state(self.chain)
+        if state is None or not state.may_trade():
+            fresh = lane_state(self.chain)
             if state is not None and fresh is not None:
                 state.take(fresh)
             else:
                 state = self.state = fresh
             if state is None:
-                control_for(chain=self.chain)  # made now; read on the next block
+                control_for(chain=self.chain)
                 self.last = None
-                return []
+                return None, None
         state.note_mined(mined)
-        if not state.control.scanning_enabled:
-            self.last = None  # the engine misses these changes: rebuilt when scanning resumes
-            return []
-        with laps.phase("scan"):
-            found = self._scan(head, tip, reserves, state)
-        if found and state.busy(mined):
-            # Trades it knew in flight may have been mined, dropped or replaced since: what
-            # holds pools and slots now, before it chooses.
-            with laps.phase("reads"):
-                fresh = lane_state(self.chain)
-                if fresh is not None:
-                    state.take(fresh)
-        chosen = choose_for_execution(
-            self.chain, found, control=state.control, in_flight=state.busy(mined)
-        )
-        trades = []
-        for opportunity in chosen:
-            trade = lane_execute(
-                opportunity=opportunity, ctx=self.ctx, state=state, mined=mined, laps=laps
-            )
-            if trade is not None:
-                trades.append(trade)
-        if state.stale:  # a fee changed under the engine: rebuilt once the rows are synced
-            self.last = self.state = None
-        self._report(head, trades, laps)
-        return trades
+        return state.control, state
 
     def _scan(
         self,

@@ -92,8 +92,8 @@ def hotpath_available() -> bool:
     return connection.vendor == "postgresql"
 
 
-# Every table and column below comes from the models; tests/arbitrage/test_lane_sql.py checks
-# the statements against them all the same.
+# Every table and column below comes from the models; tests/arbitrage/test_hand_written_sql.py
+# checks the statements against them all the same.
 CONTROL = model_columns(ExecutionControl, "c")
 THRESHOLD = model_columns(Threshold, "h")
 IN_FLIGHT = Columns(Trade, IN_FLIGHT_FIELDS, {"": "t", "opportunity": "o"})
