@@ -9,8 +9,10 @@ PostgreSQL only: several statements in one round trip are a PostgreSQL feature.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -83,31 +85,38 @@ class Columns:
         assert isinstance(field, models.Field), lookup
         return self.aliases["__".join(path)], field
 
-    def sql(self) -> str:
-        quote = connection.ops.quote_name
-        columns = []
+    @cached_property
+    def _readers(self) -> list[tuple[str, models.Field[Any, Any], Any, list[Any]]]:
+        """Per column: its alias, field, column expression and the converters its values go
+        through (resolved once: the record reads these on the hot path)."""
+        readers = []
         for lookup in self.lookups:
             alias, field = self._field(lookup)
-            columns.append(f"{alias}.{quote(field.column)}")
-        return ", ".join(columns)
+            col = field.get_col(field.model._meta.db_table)
+            converters = [
+                *connection.ops.get_db_converters(col),
+                *col.get_db_converters(connection),
+            ]
+            readers.append((alias, field, col, converters))
+        return readers
+
+    def sql(self) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{alias}.{quote(field.column)}" for alias, field, _, _ in self._readers)
 
     def values(self, row: Sequence[Any]) -> list[Any]:
         """A row of these columns as the ORM would give it."""
         out = []
-        for lookup, raw in zip(self.lookups, row, strict=True):
-            _, field = self._field(lookup)
-            col = field.get_col(field.model._meta.db_table)
+        for (_, _, col, converters), raw in zip(self._readers, row, strict=True):
             value = raw
-            for convert in [
-                *connection.ops.get_db_converters(col),
-                *col.get_db_converters(connection),
-            ]:
+            for convert in converters:
                 value = convert(value, col, connection)
             out.append(value)
         return out
 
 
-def model_columns(model: type[M], alias: str) -> Columns:
+@functools.cache
+def model_columns(model: type[models.Model], alias: str) -> Columns:
     """Every concrete column of the model (see `instance`)."""
     return Columns(model, tuple(f.attname for f in model._meta.concrete_fields), {"": alias})
 
