@@ -11,6 +11,7 @@ from hexbytes import HexBytes
 from arbitrage.chain import abi
 from arbitrage.chain.client import ChainClient
 from arbitrage.models import Chain, Dex, Pool, Token
+from arbitrage.pipeline.sync.logs import topic0
 from arbitrage.pipeline.sync.tokens import token_metadata, token_register, tokens_probe
 from arbitrage.services.market import pool_upsert
 
@@ -82,6 +83,6 @@ def pairs_created(logs: list[Any], dexes: list[Dex]) -> dict[Dex, list[Any]]:
     created: dict[Dex, list[Any]] = {}
     for log in logs:
         dex = by_factory.get(str(log["address"]).lower())
-        if dex is not None and "0x" + bytes(log["topics"][0]).hex() == abi.PAIR_CREATED:
+        if dex is not None and topic0(log) == abi.PAIR_CREATED:
             created.setdefault(dex, []).append(log)
     return created
