@@ -79,10 +79,35 @@ class AuditAction(StrEnum):
     EXECUTION_TRADE_REPLACED = "execution.trade_replaced"
     EXECUTION_TRADE_FINISHED = "execution.trade_finished"
 
-    # KYC decisions (written by the compliance app).
+    # The compliance app: parties and their KYC cases (payloads hold ids, never personal data).
+    COMPLIANCE_PARTY_CREATED = "compliance.party_created"
+    COMPLIANCE_PARTY_UPDATED = "compliance.party_updated"
+    COMPLIANCE_WALLET_ADDED = "compliance.wallet_added"
+    COMPLIANCE_CASE_CREATED = "compliance.case_created"
+    COMPLIANCE_CASE_UPDATED = "compliance.case_updated"
+    COMPLIANCE_KYC_SUBMITTED = "compliance.kyc_submitted"
+    COMPLIANCE_KYC_CLAIMED = "compliance.kyc_claimed"
+    COMPLIANCE_KYC_FIRST_APPROVAL = "compliance.kyc_first_approval"
     COMPLIANCE_KYC_APPROVED = "compliance.kyc_approved"
     COMPLIANCE_KYC_REJECTED = "compliance.kyc_rejected"
     COMPLIANCE_KYC_INFO_REQUESTED = "compliance.kyc_info_requested"
+    COMPLIANCE_KYC_EXPIRED = "compliance.kyc_expired"
+    COMPLIANCE_DOCUMENT_ADDED = "compliance.document_added"
+    COMPLIANCE_DOCUMENT_VIEWED = "compliance.document_viewed"
+    # Sanctions lists and screening.
+    COMPLIANCE_SANCTIONS_IMPORTED = "compliance.sanctions_imported"
+    COMPLIANCE_SCREENING_HIT = "compliance.screening_hit"
+    COMPLIANCE_SCREENING_RESOLVED = "compliance.screening_resolved"
+    COMPLIANCE_SCREENING_CLEARED = "compliance.screening_cleared"
+    COMPLIANCE_PARTY_SCREENED = "compliance.party_screened"
+    # The gate, payouts, retention and keys.
+    COMPLIANCE_TRADE_REFUSED = "compliance.trade_refused"
+    COMPLIANCE_PAYOUT_REQUESTED = "compliance.payout_requested"
+    COMPLIANCE_PAYOUT_REFUSED = "compliance.payout_refused"
+    COMPLIANCE_PAYOUT_SUBMITTED = "compliance.payout_submitted"
+    COMPLIANCE_PAYOUT_FINISHED = "compliance.payout_finished"
+    COMPLIANCE_PERSONAL_DATA_PURGED = "compliance.personal_data_purged"
+    COMPLIANCE_PII_KEY_ROTATED = "compliance.pii_key_rotated"
 
     @property
     def category(self) -> AuditCategory:
@@ -121,8 +146,8 @@ def snapshot(obj: models.Model, fields: tuple[str, ...] | None = None) -> dict[s
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in _NOT_AUDITED:
-            continue
+        if field.name in _NOT_AUDITED or getattr(field, "personal", False):
+            continue  # secrets, bookkeeping and personal data (compliance.fields) never
         value = getattr(obj, field.attname)
         if isinstance(field, AmountField) and value is not None:
             value = str(value)

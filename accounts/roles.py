@@ -31,6 +31,23 @@ READ_MARKET = (
     "arbitrage.view_trade",
 )
 
+# The compliance officer's work: parties, cases and their decisions, documents, wallets, the
+# screening hits, the sanctions lists; and reading payouts.
+COMPLIANCE_WORK = (
+    *(
+        f"compliance.{verb}_{model}"
+        for model in ("party", "kyccase", "kycdocument", "wallet", "screeningresult")
+        for verb in ("view", "add", "change")
+    ),
+    "compliance.view_kycdecision",
+    "compliance.view_sanctionslist",
+    "compliance.add_sanctionslist",
+    "compliance.view_sanctionsentry",
+    "compliance.view_sanctionsname",
+    "compliance.view_sanctionsaddress",
+    "compliance.view_payout",
+)
+
 # "app_label.*" means every permission of that app (resolved when the roles are applied).
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.VIEWER: READ_MARKET,
@@ -43,10 +60,15 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "arbitrage.change_executioncontrol",
         # Trade decisions: approve, execute, cancel (only through the services).
         "arbitrage.change_trade",
+        # Payouts to parties' wallets (the compliance gate decides whether they pass).
+        "compliance.view_payout",
+        "compliance.add_payout",
+        "compliance.view_wallet",
     ),
     Role.COMPLIANCE_OFFICER: (
         *READ_MARKET,
         "accounts.view_compliance_auditevent",
+        *COMPLIANCE_WORK,
     ),
     Role.ADMIN: (
         "arbitrage.*",

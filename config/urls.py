@@ -10,6 +10,7 @@ from core import health
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("arbitrage.api.urls")),
+    path("compliance/", include("compliance.api.urls")),
 ]
 
 urlpatterns = [

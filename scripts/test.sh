@@ -7,6 +7,8 @@ cd "$ROOT"
 PY=${VENV:-.venv}/bin
 
 bash scripts/services.sh start
+# The browser tests drive Debian's Chromium through pip's Playwright (never `playwright install`).
+command -v chromium >/dev/null || { log "installing Chromium (Debian package) for the browser tests"; apt_install chromium; }
 trap 'bash scripts/services.sh stop' EXIT
 
 export DJANGO_SETTINGS_MODULE=config.settings.test

@@ -54,6 +54,7 @@ from arbitrage.pipeline.rules import (
     threshold_for,
 )
 from arbitrage.services.control import control_for, kill_switch_engaged
+from compliance import gate
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,39 @@ def token_address(token_id: int) -> str:
             pk=token_id
         )
     return _token_addresses[token_id]
+
+
+# Every address a cycle deals with, per pool: the pool, its two tokens, its DEX's factory and
+# router (the counterparties). None of them changes once the pool exists: kept per process.
+_cycle_parties: dict[int, tuple[str, ...]] = {}
+
+
+def cycle_addresses(opportunity: Opportunity) -> list[str]:
+    """The addresses the compliance gate screens for a trade of this cycle."""
+    missing = [pk for pk in opportunity.pool_path if pk not in _cycle_parties]
+    if missing:
+        for pk, *addresses in Pool.objects.filter(pk__in=missing).values_list(
+            "pk",
+            "address",
+            "token0__address",
+            "token1__address",
+            "dex__factory_address",
+            "dex__router_address",
+        ):
+            _cycle_parties[pk] = tuple(a for a in addresses if a)
+    return sorted({a for pk in opportunity.pool_path for a in _cycle_parties[pk]})
+
+
+def compliance_refuse(trade: Trade, refusal: str) -> None:
+    """A trade the compliance gate refuses: rejected with the reason, counted, and audited
+    where compliance officers see it too."""
+    _finish(trade, Trade.State.REJECTED, refusal)
+    gate.refused("trade")
+    audit_record(
+        action=AuditAction.COMPLIANCE_TRADE_REFUSED,
+        target=trade,
+        after={"opportunity": trade.opportunity_id, "reason": refusal},
+    )
 
 
 def _hop_fees(opportunity: Opportunity) -> list[int]:
@@ -207,6 +241,23 @@ def risk_refusal(
     )
 
 
+def _refused_up_front(trade: Trade, control: ExecutionControl) -> bool:
+    """Refuse (and finish) a trade the kill switch or the compliance gate stops, or one with
+    no executor to call, before anything goes to the node."""
+    refusal = kill_switch_refusal(control)
+    if refusal:
+        _finish(trade, Trade.State.REJECTED, refusal)
+        return True
+    refusal = gate.trade_refusal(cycle_addresses(trade.opportunity))
+    if refusal:
+        compliance_refuse(trade, refusal)
+        return True
+    if not trade.opportunity.chain.executor_address:
+        _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
+        return True
+    return False
+
+
 def _simulate(
     ctx: ExecutionContext, trade: Trade, control: ExecutionControl
 ) -> tuple[bool, int | None]:
@@ -215,12 +266,7 @@ def _simulate(
     signing, and the node's pending count for the nonce manager."""
     opportunity = trade.opportunity
     chain = opportunity.chain
-    refusal = kill_switch_refusal(control)
-    if refusal:
-        _finish(trade, Trade.State.REJECTED, refusal)
-        return False, None
-    if not chain.executor_address:
-        _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
+    if _refused_up_front(trade, control):
         return False, None
     address = ctx.signer.address if ctx.signer is not None else None
     threshold = _threshold(opportunity)
@@ -301,6 +347,10 @@ def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bo
     chain = trade.opportunity.chain
     if kill_switch_engaged(chain):
         _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
+        return False
+    refusal = gate.trade_refusal(cycle_addresses(trade.opportunity))
+    if refusal:
+        compliance_refuse(trade, refusal)
         return False
     nonce = nonce_reserve(
         chain=chain,
@@ -514,6 +564,10 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
     if ctx.signer is None or trade.nonce is None:
         return
     chain = trade.opportunity.chain
+    refusal = gate.trade_refusal(cycle_addresses(trade.opportunity))
+    if refusal:
+        cancel = True  # never sign the cycle again: the nonce goes to a self-transfer
+        logger.warning("trade %s: %s; cancelling its nonce", trade.pk, refusal)
     max_fee, tip = replacement_fees(
         *_fees(ctx), trade.max_fee_per_gas, trade.max_priority_fee_per_gas
     )

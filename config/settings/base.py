@@ -119,6 +119,7 @@ ARBX_FAST_LANE: bool = env.bool("ARBX_FAST_LANE", default=True)
 
 from config.settings.components.axes import *  # noqa: E402, F403
 from config.settings.components.celery import *  # noqa: E402, F403
+from config.settings.components.compliance import *  # noqa: E402, F403
 from config.settings.components.drf import *  # noqa: E402, F403
 from config.settings.components.jwt import *  # noqa: E402, F403
 from config.settings.components.logging import *  # noqa: E402, F403

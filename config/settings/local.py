@@ -14,6 +14,9 @@ from config.settings.base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
+# The personal data keys: ARBX_PII_KEYS and ARBX_PII_INDEX_KEY when set, else derived from the
+# key above (development only).
+PII_KEYS_FROM_SECRET_KEY = True
 
 RUN_DIR = env.path("ARBX_RUN_DIR", default=str(BASE_DIR / ".run"))
 

@@ -54,3 +54,8 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Compliance: the personal data keys come from the secrets backend, and no trade or payout
+# passes while no sanctions list is loaded.
+PII_KEYS_FROM_SECRET_KEY = False
+COMPLIANCE_REQUIRE_SANCTIONS_LIST = env.bool("COMPLIANCE_REQUIRE_SANCTIONS_LIST", default=True)

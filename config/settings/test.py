@@ -6,6 +6,7 @@ from config.env import env
 from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+PII_KEYS_FROM_SECRET_KEY = True
 DEBUG = False
 
 DATABASES = {

@@ -9,7 +9,8 @@ A block with nothing to trade costs no query; a trade costs three round trips:
 1. with the simulation at the node in parallel: the account's nonce row locked; then, under
    that lock, the switches, the thresholds and our trades in flight as they are now, which of
    the cycle's pools may trade and at which fee, the start token's losses today, two new ids,
-   the audit log's append lock and its last row;
+   the audit log's append lock and its last row, and the compliance gate's reads (blocking
+   screening hits on the cycle's addresses, whether a sanctions list is loaded);
 2. the rows: the opportunity (approved), its trade (signed: the simulation's results, the
    nonce, the signed bytes), the nonce row moved on, and the two audit rows the state machine
    writes on that way (approved, signed), chained to the log;
@@ -18,8 +19,9 @@ A block with nothing to trade costs no query; a trade costs three round trips:
 When what the lane planned with no longer holds (a switch, a threshold, a slot or a pool
 taken, a pool barred or its fee changed), it records nothing and takes the fresh values for
 the next block; the queues decide this one. Anything else off the plain way (a dry run, no
-nonce row yet, a refusal by the risk limits, a simulation that reverts, a head that moved
-on) is handed to the ORM path (`opportunity_execute`), which decides it and records why.
+nonce row yet, a refusal by the risk limits or the compliance gate, a simulation that
+reverts, a head that moved on) is handed to the ORM path (`opportunity_execute`), which
+decides it and records why.
 
 The rows are model instances written with their fields' own conversions (core/sql.py), so
 they are exactly what the ORM path writes; from `signed` on, the trade is the state
@@ -52,6 +54,7 @@ from arbitrage.models import (
 )
 from arbitrage.pipeline.execute import (
     ExecutionContext,
+    cycle_addresses,
     cycle_call,
     opportunity_execute,
     send_prepared,
@@ -85,6 +88,9 @@ from arbitrage.pipeline.rules import (
     threshold_for,
 )
 from arbitrage.pipeline.scan import ScanReads, engine_for, engine_forget
+from compliance.gate import hits_refusal
+from compliance.models import ScreeningResult
+from compliance.screening import BLOCKING, address_key
 from core.sql import Columns, insert_statement, instance, model_columns, next_ids, result_sets
 
 
@@ -106,6 +112,8 @@ POOL = Columns(
         "token1": "t1",
     },
 )
+# The compliance gate's reads (compliance.gate.blocking_hits), in the record's round trip.
+SCREENING = Columns(ScreeningResult, ("address", "status", "entry_uid"), {"": "s"})
 STATE_SQL = f"""
 SELECT {CONTROL.sql()} FROM arbitrage_executioncontrol c WHERE c.chain_id = %(chain)s;
 SELECT {THRESHOLD.sql()} FROM arbitrage_threshold h WHERE h.chain_id = %(chain)s;
@@ -206,7 +214,10 @@ SELECT t.realized_profit
 {next_ids(Opportunity)};
 {next_ids(Trade)};
 {audit_lock_sql()};
-{AUDIT_TAIL_SQL}
+{AUDIT_TAIL_SQL};
+SELECT {SCREENING.sql()} FROM compliance_screeningresult s
+ WHERE s.address = ANY(%(addresses)s) AND s.status = ANY(%(blocking)s);
+SELECT EXISTS (SELECT 1 FROM compliance_sanctionslist)
 """  # noqa: S608 - built from the models' names; every value is a parameter
 NONCE_SQL = "UPDATE arbitrage_accountnonce SET next_nonce = %s, updated_at = %s WHERE id = %s"
 
@@ -326,6 +337,8 @@ def _record(
         "losses": bool(threshold and threshold.max_daily_loss),
         "token": opportunity.start_token_id,
         "day": day_start(),
+        "addresses": [address_key(a) for a in cycle_addresses(opportunity)],
+        "blocking": list(BLOCKING),
     }
     try:
         with transaction.atomic():
@@ -336,13 +349,17 @@ def _record(
             finally:
                 node = simulation.result()  # never left running past this transaction
             nonce_row, pools, losses, opp_ids, trade_ids = sets[0], *sets[4:8]
-            tail = sets[9]
+            tail, hits, (listed,) = sets[9], sets[10], sets[11]
             fresh = _state(chain, sets[1:4])
             assert fresh is not None  # the lane plans only with the chain's switches made
             if not _plan_holds(opportunity, state, fresh, pools, mined):
                 return None
-            if not nonce_row:
-                return FALLBACK  # the ORM path makes the account's nonce row
+            if not nonce_row or hits_refusal(
+                (SCREENING.values(row) for row in hits), list_loaded=listed[0]
+            ):
+                # No nonce row yet (the ORM path makes it), or refused by the compliance
+                # gate (the ORM path records why).
+                return FALLBACK
             head, tip = node.head, node.tip
             if (
                 head.number != opportunity.block_number
