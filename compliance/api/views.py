@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -373,5 +374,5 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
             )
         from compliance.tasks import send_payout
 
-        send_payout.delay(payout.pk)
+        transaction.on_commit(lambda: send_payout.delay(payout.pk))
         return Response(s.PayoutSerializer(payout).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
@@ -87,6 +88,31 @@ def _body(method: str, path: str, ids: dict[str, int], personas) -> dict[str, An
         ("PATCH", "/api/v1/users/{me}/"): lambda: {"is_active": False},
         ("PUT", "/api/v1/users/{user}/roles/"): lambda: {"roles": ["operator"]},
         ("PUT", "/api/v1/users/{me}/roles/"): lambda: {"roles": ["operator"]},
+        ("POST", "/api/v1/compliance/parties/"): lambda: {"name": "New Person", "kind": "entity"},
+        ("PATCH", "/api/v1/compliance/parties/{party}/"): lambda: {"country": "DE"},
+        ("POST", "/api/v1/compliance/wallets/"): lambda: {
+            "party": ids["party"],
+            "chain": ids["chain"],
+            "address": new_address(4),
+        },
+        ("POST", "/api/v1/compliance/cases/"): lambda: {"party": ids["party"], "risk": "low"},
+        ("PATCH", "/api/v1/compliance/cases/{case}/"): lambda: {"risk": "high"},
+        ("POST", "/api/v1/compliance/cases/{case}/submit/"): lambda: {},
+        ("POST", "/api/v1/compliance/cases/{review_case}/request-information/"): lambda: {
+            "reason": "a proof of address"
+        },
+        ("POST", "/api/v1/compliance/cases/{review_case}/approve/"): lambda: {"reason": "ok"},
+        ("POST", "/api/v1/compliance/cases/{review_case}/reject/"): lambda: {"reason": "no"},
+        ("POST", "/api/v1/compliance/screening-results/{result}/resolve/"): lambda: {
+            "status": "false_positive",
+            "reason": "a namesake",
+        },
+        ("POST", "/api/v1/compliance/screen/"): lambda: {"name": "Grace Hopper"},
+        ("POST", "/api/v1/compliance/payouts/"): lambda: {
+            "wallet": ids["approved_wallet"],
+            "token": ids["token"],
+            "amount": "1",
+        },
     }
     make = bodies.get((method, path))
     return make() if make else None  # type: ignore[return-value]
@@ -106,6 +132,11 @@ def test_it_answers_each_role_as_the_matrix_says(method, path, column, expected,
         if column != "anonymous":
             client.force_login(me)
         response = client.generic(method, url)
+    elif path.endswith("/documents/") and method == "POST":
+        # The one multipart endpoint: a document upload.
+        response = api_as(column).post(
+            url, {"file": SimpleUploadedFile("id.pdf", b"%PDF-1.4\n%%EOF\n")}, format="multipart"
+        )
     else:
         client = api_as(column)
         response = client.generic(

@@ -16,6 +16,16 @@ from arbitrage.models import (
     Token,
     Trade,
 )
+from compliance import kyc
+from compliance.models import (
+    KycCase,
+    KycDocument,
+    Party,
+    Payout,
+    SanctionsList,
+    ScreeningResult,
+    Wallet,
+)
 from tests.factories import (
     OpportunityFactory,
     PoolFactory,
@@ -41,9 +51,69 @@ class World:
     user: User
     compliance_event: AuditEvent
     config_event: AuditEvent
+    sanctions_list: SanctionsList
+    party: Party
+    wallet: Wallet
+    case: KycCase
+    submitted_case: KycCase
+    review_case: KycCase
+    document: KycDocument
+    result: ScreeningResult
+    approved_wallet: Wallet
+    payout: Payout
 
     def ids(self) -> dict[str, int]:
         return {name: getattr(self, name).pk for name in self.__dataclass_fields__}
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def _compliance(chain: Chain, token: Token, maker: User) -> dict[str, object]:
+    """A party with a case in each state the API acts on, a document, a hit, an approved
+    party's wallet and a payout to it. `maker` made everything, so another officer may decide."""
+    checker = User.objects.create_user(username="checker", password="another strong pass 98")
+    sanctions_list = SanctionsList.objects.create(format="sdn_xml", filename="sdn.xml", sha256="0")
+    party = kyc.party_create(actor=maker, name="Grace Hopper", country="US")
+    wallet = kyc.wallet_add(party_id=party.pk, chain=chain, address=new_address(10), actor=maker)
+    case = kyc.case_open(party_id=party.pk, actor=maker)
+    document = kyc.document_add(case_id=case.pk, actor=maker, content=PDF, filename="id.pdf")
+    submitted = kyc.case_open(party_id=party.pk, actor=maker)
+    kyc.case_submit(case_id=submitted.pk, actor=maker)
+    review = kyc.case_open(party_id=party.pk, actor=maker)
+    kyc.case_submit(case_id=review.pk, actor=maker)
+    kyc.case_claim(case_id=review.pk, actor=checker)
+    # A hit on another party (one on this party would stop its approval).
+    other = kyc.party_create(actor=maker, name="Hedy Lamarr", country="AT")
+    result = ScreeningResult.objects.create(
+        subject_type="party",
+        subject_id=other.pk,
+        version=sanctions_list,
+        entry_uid="1",
+        matched="Hedy Lamarr",
+        score=100,
+    )
+    approved = kyc.party_create(actor=maker, name="Ada Byron", country="GB")
+    approved_wallet = kyc.wallet_add(
+        party_id=approved.pk, chain=chain, address=new_address(11), actor=maker
+    )
+    done = kyc.case_open(party_id=approved.pk, actor=maker)
+    kyc.case_submit(case_id=done.pk, actor=maker)
+    kyc.case_claim(case_id=done.pk, actor=checker)
+    kyc.case_approve(case_id=done.pk, actor=checker, reason="verified")
+    payout = Payout.objects.create(wallet=approved_wallet, token=token, amount=1)
+    return {
+        "sanctions_list": sanctions_list,
+        "party": party,
+        "wallet": wallet,
+        "case": case,
+        "submitted_case": submitted,
+        "review_case": review,
+        "document": document,
+        "result": result,
+        "approved_wallet": approved_wallet,
+        "payout": payout,
+    }
 
 
 def build_world() -> World:
@@ -72,6 +142,7 @@ def build_world() -> World:
         config_event=audit_record(
             action=AuditAction.CONFIG_UPDATED, target=threshold, after={"max_hops": 3}
         ),
+        **_compliance(chain, pool.token0, user),  # type: ignore[arg-type]
     )
 
 
