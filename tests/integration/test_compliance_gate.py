@@ -22,7 +22,8 @@ from compliance.models import Payout, ScreeningResult
 from compliance.payouts import payout_confirm, payout_request, payout_send
 from compliance.sanctions.store import list_import
 from compliance.screening import result_resolve
-from tests.compliance.conftest import PDF, write_sdn
+from tests.compliance.conftest import PDF
+from tests.compliance.lists import write_sdn
 from tests.integration.pipeline_helpers import (
     audit_steps,
     balance_of,

@@ -1,0 +1,1 @@
+"""Sanctions lists: reading the published files, storing them as list versions."""
