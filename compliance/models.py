@@ -224,7 +224,8 @@ class SanctionsList(models.Model):
         verbose_name = "sanctions list version"
 
     def __str__(self) -> str:
-        return f"{self.source} v{self.pk} ({self.published or self.imported_at:%Y-%m-%d})"
+        published = self.published or (f"{self.imported_at:%Y-%m-%d}" if self.imported_at else "")
+        return f"{self.source} v{self.pk} ({published})"
 
 
 class SanctionsEntry(models.Model):

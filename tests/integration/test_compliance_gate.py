@@ -12,7 +12,6 @@ from prometheus_client import REGISTRY
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
-from arbitrage.localnet.anvil import DEV_ACCOUNTS
 from arbitrage.models import Token, Trade
 from arbitrage.pipeline import loop as pipeline
 from arbitrage.pipeline.execute import cycle_addresses
@@ -37,6 +36,10 @@ from tests.integration.pipeline_helpers import (
 from tests.personas import make_user
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+# Two accounts of anvil's well-known mnemonic beyond the three the market uses (anyone's).
+STRANGER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+PAYEE = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
 
 
 def _refusals(kind: str) -> float:
@@ -166,7 +169,7 @@ def test_a_payout_goes_only_to_an_approved_party_screened_clear(
     # A party without an approved case: refused at the request, nothing signed.
     stranger = kyc.party_create(actor=officers[0], name="Nobody Known")
     wallet = kyc.wallet_add(
-        party_id=stranger.pk, chain=local_chain, address=DEV_ACCOUNTS[3], actor=officers[0]
+        party_id=stranger.pk, chain=local_chain, address=STRANGER, actor=officers[0]
     )
     nonce = client.transaction_count(deployer.account, "pending")
     refused = payout_request(wallet_id=wallet.pk, token=token, amount=1, actor=operator)
@@ -176,19 +179,19 @@ def test_a_payout_goes_only_to_an_approved_party_screened_clear(
     assert client.transaction_count(deployer.account, "pending") == nonce
     assert AuditEvent.objects.filter(action="compliance.payout_refused").count() == 1
 
-    party = _approved_party(officers, wallet=DEV_ACCOUNTS[4], chain=local_chain)
+    party = _approved_party(officers, wallet=PAYEE, chain=local_chain)
     wallet = party.wallets.get()
-    before = balance_of(client, token_address, DEV_ACCOUNTS[4])
+    before = balance_of(client, token_address, PAYEE)
     payout = payout_request(wallet_id=wallet.pk, token=token, amount=amount // 2, actor=operator)
     assert payout.state == Payout.State.REQUESTED, payout.reason
     payout = payout_send(payout_id=payout.pk, client=ctx.client, signer=ctx.signer)
     assert payout.state == Payout.State.SUBMITTED
     payout = payout_confirm(payout_id=payout.pk, client=ctx.client)
     assert payout.state == Payout.State.CONFIRMED
-    assert balance_of(client, token_address, DEV_ACCOUNTS[4]) == before + amount // 2
+    assert balance_of(client, token_address, PAYEE) == before + amount // 2
 
     # The wallet's address listed afterwards: the next payout is refused before signing.
-    list_import(write_sdn(tmp_path, eth=DEV_ACCOUNTS[4], name="sdn2.xml"))
+    list_import(write_sdn(tmp_path, eth=PAYEE, name="sdn2.xml"))
     later = payout_request(wallet_id=wallet.pk, token=token, amount=1, actor=operator)
     assert later.state == Payout.State.REFUSED
     assert "sanctions hit" in later.reason or "not screened" in later.reason
