@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test venv engine contracts services services-stop lint pytest bench-engine bench-pipeline bench-floor gas clean
+.PHONY: demo test venv engine contracts services services-stop lint pytest bench-engine bench-pipeline bench-floor bench-sanctions gas clean
 
 ## demo: start the whole product on embedded defaults (SQLite, filesystem broker, local anvil)
 demo: venv engine contracts
@@ -49,6 +49,10 @@ bench-pipeline: venv engine contracts services
 ## bench-floor: what three Celery hops and the least crash-safe persistence cost, with no work
 bench-floor: venv services
 	@$(PY) bench/queue_floor.py
+
+## bench-sanctions: importing a 20,000-entry SDN list and screening a name against it
+bench-sanctions: venv services
+	@$(PY) bench/sanctions_bench.py
 
 gas: contracts
 	@bash contracts/gas.sh
