@@ -51,6 +51,11 @@ if [ -z "${ARBX_ADMIN_PASSWORD:-}" ]; then
   ARBX_ADMIN_PASSWORD=$("$PY/python" -c 'import secrets; print(secrets.token_urlsafe(12))')
 fi
 ARBX_ADMIN_USER=$ADMIN_USER ARBX_ADMIN_PASSWORD=$ARBX_ADMIN_PASSWORD "$PY/python" manage.py ensure_admin
+if [ -z "${ARBX_COMPLIANCE_PASSWORD:-}" ]; then
+  ARBX_COMPLIANCE_PASSWORD=$("$PY/python" -c 'import secrets; print(secrets.token_urlsafe(12))')
+fi
+log "seeding the compliance side: officers, a small sanctions list, a KYC queue"
+ARBX_COMPLIANCE_PASSWORD=$ARBX_COMPLIANCE_PASSWORD "$PY/python" manage.py seed_compliance_demo
 
 ANVIL_PORT=${ARBX_ANVIL_PORT:-8545}
 RPC="http://127.0.0.1:$ANVIL_PORT"
@@ -99,6 +104,7 @@ cat <<MSG
   ArbitrageX Plus is running (demo, embedded defaults)
     console:  http://127.0.0.1:$PORT/
     admin:    http://127.0.0.1:$PORT/admin/   user: $ADMIN_USER   password: $ARBX_ADMIN_PASSWORD
+    KYC queue: http://127.0.0.1:$PORT/admin/compliance/kyccase/   user: compliance   password: $ARBX_COMPLIANCE_PASSWORD
     ready:    http://127.0.0.1:$PORT/readyz
     chain:    $RPC (anvil, a block every second; a market maker swaps at random)
   The bot trades live on this local chain. Press Ctrl-C to stop and see the summary.

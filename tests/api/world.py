@@ -142,7 +142,7 @@ def build_world() -> World:
         config_event=audit_record(
             action=AuditAction.CONFIG_UPDATED, target=threshold, after={"max_hops": 3}
         ),
-        **_compliance(chain, pool.token0, user),  # type: ignore[arg-type]
+        **_compliance(chain, pool.token0, user),
     )
 
 

@@ -3,8 +3,6 @@ by the tests themselves."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from accounts.roles import Role

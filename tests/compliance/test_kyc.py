@@ -21,14 +21,15 @@ pytestmark = pytest.mark.django_db
 State = KycCase.State
 
 
-def _code(excinfo) -> str:
+def _code(excinfo):
     return excinfo.value.code
 
 
 def test_a_case_goes_from_draft_to_approved_with_every_decision_recorded(party, officers):
     maker, checker = officers
     case = submitted_case(party, maker)
-    assert case.state == State.SUBMITTED and case.due_date is not None
+    assert case.state == State.SUBMITTED
+    assert case.due_date is not None
     case = kyc.case_claim(case_id=case.pk, actor=checker)
     assert (case.state, case.assignee) == (State.IN_REVIEW, checker)
     case = kyc.case_request_information(case_id=case.pk, actor=checker, reason="proof of address")
@@ -49,8 +50,9 @@ def test_a_case_goes_from_draft_to_approved_with_every_decision_recorded(party, 
         (State.APPROVED, "carl"),
     ]
     approval = AuditEvent.objects.get(action="compliance.kyc_approved")
-    assert approval.actor == checker and approval.target_id == str(case.pk)
-    assert approval.after["reason"] == "documents match"
+    assert approval.actor == checker
+    assert approval.target_id == str(case.pk)
+    assert (approval.after or {})["reason"] == "documents match"
 
 
 @pytest.mark.parametrize(
@@ -155,7 +157,8 @@ def test_documents_are_checked_on_their_bytes(party, officers, settings):
     case = kyc.case_open(party_id=party.pk, actor=maker)
     png = kyc.document_add(case_id=case.pk, actor=maker, content=PNG, filename="selfie.pdf")
     assert png.content_type == "image/png"  # the bytes decide, not the name
-    assert png.sha256 == hashlib.sha256(PNG).hexdigest() and png.size == len(PNG)
+    assert png.sha256 == hashlib.sha256(PNG).hexdigest()
+    assert png.size == len(PNG)
     for content in (b"MZ\x90\x00 an executable", b"<html><script>", b""):
         with pytest.raises(ComplianceError) as excinfo:
             kyc.document_add(case_id=case.pk, actor=maker, content=content, filename="x.pdf")

@@ -3,6 +3,9 @@ blind index only, key rotation without loss."""
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError
@@ -18,7 +21,7 @@ pytestmark = pytest.mark.django_db
 PERSONAL = ("name", "birth_date", "document_number", "postal_address")
 
 
-def _raw(table: str, columns: tuple[str, ...], pk: int) -> tuple:
+def _raw(table: str, columns: tuple[str, ...], pk: int) -> Any:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id = %s", [pk])  # noqa: S608
         return cursor.fetchone()
@@ -29,7 +32,8 @@ def test_the_row_holds_ciphertext_and_the_model_gives_plaintext(party):
     fresh = Party.objects.get(pk=party.pk)
     for column, stored in zip(PERSONAL, raw, strict=True):
         plain = getattr(fresh, column)
-        assert plain and plain not in stored  # nothing of the value in the row
+        assert plain
+        assert plain not in stored
         assert stored.startswith("gAAAAA")  # a Fernet token (version byte 0x80, base64)
         assert crypto.decrypt(stored.encode()).decode() == plain
     assert fresh.name == "Émilie Durand-Lefèvre"
@@ -40,9 +44,11 @@ def test_a_document_is_encrypted_with_its_file_name(party, officers):
     case = kyc.case_open(party_id=party.pk, actor=officers[0])
     document = kyc.document_add(case_id=case.pk, actor=officers[0], content=PDF, filename="id.pdf")
     content, filename = _raw("compliance_kycdocument", ("content", "filename"), document.pk)
-    assert b"%PDF" not in bytes(content) and "id.pdf" not in filename
+    assert b"%PDF" not in bytes(content)
+    assert "id.pdf" not in filename
     fresh = KycDocument.objects.get(pk=document.pk)
-    assert bytes(fresh.content) == PDF and fresh.filename == "id.pdf"
+    assert bytes(fresh.content) == PDF
+    assert fresh.filename == "id.pdf"
 
 
 def test_names_are_found_exactly_through_the_blind_index(party, officers):
@@ -52,11 +58,11 @@ def test_names_are_found_exactly_through_the_blind_index(party, officers):
     assert kyc.parties_named("Emilie Durand") == [other]
     assert kyc.parties_named("Emilie Durand-Lefevr") == []
     # The index is keyed: without the key the name's hash is not it.
-    assert party.name_index != crypto.hashlib.sha256(b"durand emilie lefevre").hexdigest()
+    assert party.name_index != hashlib.sha256(b"durand emilie lefevre").hexdigest()
     with pytest.raises(FieldError, match="blind index"):
-        list(Party.objects.filter(name="Émilie Durand-Lefèvre"))
+        list(Party.objects.filter(**{"name": "Émilie Durand-Lefèvre"}))
     with pytest.raises(FieldError):
-        list(Party.objects.filter(name__icontains="mili"))
+        list(Party.objects.filter(**{"name__icontains": "mili"}))
 
 
 def test_rotation_re_encrypts_every_row_and_loses_nothing(officers, monkeypatch, settings):

@@ -193,7 +193,8 @@ def test_a_generated_list_reads_back_the_same_in_every_form(tmp_path, fmt):
         (e.uid, e.name, e.aliases, e.addresses, e.programs) for e in reference.entries
     ]
     assert sum(len(e.addresses) for e in parsed.entries) > 0
-    assert calls and calls[-1][0] == calls[-1][1]
+    assert calls
+    assert calls[-1][0] == calls[-1][1]
 
 
 def _generated(folder: Path, fmt: str) -> Path:
