@@ -8,6 +8,7 @@ from core.errors import DomainError
 
 
 class ComplianceErrorCode(StrEnum):
+    INVALID = "invalid"
     INVALID_TRANSITION = "invalid_transition"
     FOUR_EYES = "four_eyes"
     REASON_REQUIRED = "reason_required"
@@ -20,6 +21,7 @@ class ComplianceErrorCode(StrEnum):
 
 
 _STATUS = {
+    ComplianceErrorCode.INVALID: 400,
     ComplianceErrorCode.INVALID_TRANSITION: 409,
     ComplianceErrorCode.FOUR_EYES: 403,
     ComplianceErrorCode.REASON_REQUIRED: 400,

@@ -50,14 +50,14 @@ def _check_birth_date(value: str) -> None:
             dt.date.fromisoformat(value)
         except ValueError:
             raise ComplianceError(
-                ComplianceErrorCode.INVALID_STATE, "a birth date is written YYYY-MM-DD"
+                ComplianceErrorCode.INVALID, "a birth date is written YYYY-MM-DD"
             ) from None
 
 
 @transaction.atomic
 def party_create(*, actor: Any, name: str, **fields: Any) -> Party:
     if not name.strip():
-        raise ComplianceError(ComplianceErrorCode.INVALID_STATE, "a party needs a name")
+        raise ComplianceError(ComplianceErrorCode.INVALID, "a party needs a name")
     unknown = sorted(set(fields) - {*PARTY_FIELDS, *RELATIONSHIP_FIELDS})
     if unknown:
         raise ComplianceError(

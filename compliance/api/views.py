@@ -29,9 +29,13 @@ from compliance.models import (
     ScreeningResult,
     Wallet,
 )
+from core.api.errors import ErrorSerializer
 from core.api.permissions import ActionPermission
 
 ID = "[0-9]{1,18}"
+CONFLICT = {
+    409: OpenApiResponse(ErrorSerializer, description="Not in a state that allows this."),
+}
 
 
 def _read(model: str) -> dict[str, tuple[str, ...]]:
@@ -46,7 +50,9 @@ class _Base(viewsets.GenericViewSet[Any]):
 @extend_schema(tags=["compliance"])
 @extend_schema_view(
     create=extend_schema(request=s.PartyWriteSerializer, responses={201: s.PartySerializer}),
-    partial_update=extend_schema(request=s.PartyWriteSerializer, responses=s.PartySerializer),
+    partial_update=extend_schema(
+        request=s.PartyWriteSerializer, responses={200: s.PartySerializer, **CONFLICT}
+    ),
 )
 class PartyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """People and legal entities, with their personal data (encrypted at rest). `?name=` finds
@@ -114,7 +120,9 @@ class WalletViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 @extend_schema(tags=["compliance"])
 @extend_schema_view(
     create=extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer}),
-    partial_update=extend_schema(request=s.CaseUpdateSerializer, responses=s.CaseSerializer),
+    partial_update=extend_schema(
+        request=s.CaseUpdateSerializer, responses={200: s.CaseSerializer, **CONFLICT}
+    ),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """The KYC queue: cases ordered by due date, then risk (high first). `?state=` filters
@@ -167,7 +175,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     def _answer(self, case: KycCase) -> Response:
         return Response(s.CaseSerializer(self.get_queryset().get(pk=case.pk)).data)
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.CaseSerializer)
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.CaseSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         """draft or needs information -> submitted (into the queue)."""
@@ -181,13 +189,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
             )
         )
 
-    @extend_schema(request=None, responses=s.CaseSerializer)
+    @extend_schema(request=None, responses={200: s.CaseSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str) -> Response:
         """Take a submitted case: assigned to you, in review."""
         return self._answer(kyc.case_claim(case_id=self.get_object().pk, actor=request.user))
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.CaseSerializer)
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.CaseSerializer, **CONFLICT})
     @action(detail=True, methods=["post"], url_path="request-information")
     def request_information(self, request: Request, pk: str) -> Response:
         """in review -> needs information, with what is missing."""
@@ -201,7 +209,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
             )
         )
 
-    @extend_schema(request=s.ApproveSerializer, responses=s.CaseSerializer)
+    @extend_schema(request=s.ApproveSerializer, responses={200: s.CaseSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         """Approve with a reason (high risk: two officers, four eyes)."""
@@ -216,7 +224,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
             )
         )
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.CaseSerializer)
+    @extend_schema(request=s.ReasonSerializer, responses={200: s.CaseSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         """Reject with a reason."""
@@ -232,7 +240,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
 
     @extend_schema(
         request={"multipart/form-data": s.DocumentUploadSerializer},
-        responses={201: s.DocumentSerializer},
+        responses={201: s.DocumentSerializer, **CONFLICT},
     )
     @action(
         detail=True,
@@ -265,7 +273,13 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     filterset_fields = ("case", "kind")
     ordering = ("pk",)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+        }
+    )
     @action(detail=True, methods=["get"])
     def content(self, request: Request, pk: str) -> HttpResponse:
         document = kyc.document_read(document_id=self.get_object().pk, actor=request.user)
@@ -289,7 +303,7 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     filterset_fields = ("status", "subject_type", "subject_id", "entry_uid")
     ordering = ("-created_at", "-pk")
 
-    @extend_schema(request=s.ResolveSerializer, responses=s.ResultSerializer)
+    @extend_schema(request=s.ResolveSerializer, responses={200: s.ResultSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         """Confirmed or false positive, with a reason."""
@@ -342,7 +356,7 @@ class ScreenView(APIView):
         request=s.PayoutCreateSerializer,
         responses={
             201: s.PayoutSerializer,
-            403: OpenApiResponse(description="refused by the compliance gate"),
+            403: OpenApiResponse(ErrorSerializer, description="Refused by the compliance gate."),
         },
     )
 )

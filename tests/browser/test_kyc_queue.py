@@ -36,7 +36,8 @@ def test_an_officer_reviews_and_approves_a_case_in_the_admin(page, live_server, 
     page.click("button[name=index]")
     page.get_by_text("Claimed 1 case(s).").wait_for()
     case = KycCase.objects.get(state="in_review")
-    assert case.assignee is not None and case.assignee.username == "compliance"
+    assert case.assignee is not None
+    assert case.assignee.username == "compliance"
 
     page.goto(f"{base}/admin/compliance/kyccase/{case.pk}/change/")
     documents = page.locator("#documents-group")
