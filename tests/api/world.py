@@ -69,7 +69,7 @@ class World:
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
-def _compliance(chain: Chain, token: Token, maker: User) -> dict[str, object]:
+def compliance_rows(chain: Chain, token: Token, maker: User) -> dict[str, object]:
     """A party with a case in each state the API acts on, a document, a hit, an approved
     party's wallet and a payout to it. `maker` made everything, so another officer may decide."""
     checker = User.objects.create_user(username="checker", password="another strong pass 98")
@@ -142,7 +142,7 @@ def build_world() -> World:
         config_event=audit_record(
             action=AuditAction.CONFIG_UPDATED, target=threshold, after={"max_hops": 3}
         ),
-        **_compliance(chain, pool.token0, user),
+        **compliance_rows(chain, pool.token0, user),
     )
 
 

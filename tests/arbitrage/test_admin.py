@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from arbitrage.models import ExecutionControl, Pool, Token
+from tests.api.world import compliance_rows
 from tests.factories import (
     ChainFactory,
     OpportunityFactory,
@@ -26,6 +27,7 @@ def populated(admin_user):
     ThresholdFactory(chain=pool.chain)
     ExecutionControl.objects.create(chain=pool.chain)
     TradeFactory(opportunity=OpportunityFactory(chain=pool.chain))
+    compliance_rows(pool.chain, pool.token0, admin_user)
     return pool
 
 

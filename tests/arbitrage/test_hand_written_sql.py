@@ -94,9 +94,10 @@ def test_the_lane_and_sync_statements_name_only_what_the_models_have() -> None:
             *inserts,
         )
     )
-    # The state's 3 statements, the record's 10 (nonce row, state, pools, losses, two ids,
-    # the audit lock and tail), then one each.
-    assert checked == 3 + 10 + 1 + 1 + 1 + 1 + 1 + len(inserts)
+    # The state's 3 statements, the record's 12 (nonce row, state, pools, losses, two ids,
+    # the audit lock and tail, the compliance gate's hits and whether a list is loaded), then
+    # one each.
+    assert checked == 3 + 12 + 1 + 1 + 1 + 1 + 1 + len(inserts)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,9 @@ GOOD_ENV = {
     "DATABASE_URL": "postgres://arbx:arbx@127.0.0.1:5432/arbx",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "JWT_SIGNING_KEY": "y" * 20 + "-production-jwt-signing-key-long-enough-0123456789",
+    # A Fernet key and an HMAC key for the personal data (test values, not secrets).
+    "ARBX_PII_KEYS": "ZmFrZS1rZXktZm9yLXRlc3RzLW9ubHktMzJieXRlcyE=",
+    "ARBX_PII_INDEX_KEY": "test-only-blind-index-key",
 }
 
 

@@ -47,4 +47,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "TradeStateEnum": "arbitrage.models.Trade.State",
+        "KycStateEnum": "compliance.models.KycCase.State",
+        "PayoutStateEnum": "compliance.models.Payout.State",
+        "PartyKindEnum": "compliance.models.Party.Kind",
+        "DocumentKindEnum": "compliance.models.KycDocument.Kind",
+        "DexKindEnum": "arbitrage.models.Dex.Kind",
+    },
 }
