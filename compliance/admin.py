@@ -270,7 +270,10 @@ class KycCaseAdmin(admin.ModelAdmin[KycCase]):
                 form.add_error(None, exc.message)
             else:
                 case.refresh_from_db()
-                self.message_user(request, f"{case}: {action.replace('_', ' ')} recorded.")
+                done = action.replace("_", " ")
+                if action == "approve" and case.state == State.IN_REVIEW:
+                    done = "first approval (high risk: a second officer must approve too)"
+                self.message_user(request, f"{case}: {done} recorded.")
                 return HttpResponseRedirect(
                     reverse("admin:compliance_kyccase_change", args=(case.pk,))
                 )
