@@ -31,13 +31,9 @@ BENCH_DB = "arbx_bench"
 
 
 def _prepare_database() -> None:
-    import psycopg
+    from bench.database import prepare_database
 
-    base = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql://arbx:arbx@127.0.0.1:5432/arbx")
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+    prepare_database(BENCH_DB)
 
 
 class NodeEvents:

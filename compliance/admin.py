@@ -366,12 +366,7 @@ class KycDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[KycDocument]):
         if not request.user.has_perm("compliance.view_kycdocument"):
             raise PermissionDenied
         document = kyc.document_read(document_id=pk, actor=request.user)
-        response = HttpResponse(bytes(document.content or b""), content_type=document.content_type)
-        response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        response["X-Frame-Options"] = "SAMEORIGIN"
-        return response
+        return kyc.document_response(document)
 
 
 class ResolveForm(forms.Form):

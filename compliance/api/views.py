@@ -283,11 +283,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     @action(detail=True, methods=["get"])
     def content(self, request: Request, pk: str) -> HttpResponse:
         document = kyc.document_read(document_id=self.get_object().pk, actor=request.user)
-        response = HttpResponse(bytes(document.content or b""), content_type=document.content_type)
-        response["Content-Disposition"] = f'inline; filename="document-{document.pk}"'
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        return kyc.document_response(document)
 
 
 @extend_schema(tags=["compliance"])
