@@ -3,7 +3,6 @@ Django's live server on 127.0.0.1. Screenshots go to .run/screenshots/."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +14,23 @@ from tests.conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / ".run" / "screenshots"
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are made
-# between its steps, never inside a coroutine.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Playwright's sync API runs an event loop in this thread;
+    the tests' own ORM calls are made between its steps, never inside a coroutine, so Django's
+    async guard is lifted while the module runs (and only then: a subprocess a later test
+    starts must not inherit it)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    try:
+        yield from _chromium()
+    finally:
+        mp.undo()
+
+
+def _chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
