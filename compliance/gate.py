@@ -23,7 +23,7 @@ from django.utils import timezone
 from prometheus_client import Counter
 
 from compliance.models import KycCase, Party, ScreeningResult, Wallet
-from compliance.screening import BLOCKING, address_key, current_list
+from compliance.screening import BLOCKING, address_key, current_list, party_blocking_hits
 
 REFUSALS = Counter(
     "arbx_compliance_refusals_total",
@@ -87,13 +87,9 @@ def payout_refusal(wallet: Wallet, today: dt.date | None = None) -> str | None:
         return NO_LIST
     if party.screened_list_id != version.pk:
         return f"compliance: {party} was not screened against the list in force (v{version.pk})"
-    party_hits = ScreeningResult.objects.filter(
-        subject_type=ScreeningResult.Subject.PARTY, subject_id=party.pk, status__in=BLOCKING
-    ).values_list("pk", flat=True)
-    if party_hits:
+    if party_blocking_hits(party):
         return f"compliance: {party} has unresolved or confirmed screening hits"
-    hits = blocking_hits(w.address for w in party.wallets.all())
-    return hits_refusal(hits, list_loaded=True)
+    return hits_refusal(blocking_hits(w.address for w in party.wallets.all()), list_loaded=True)
 
 
 def refused(kind: str) -> None:

@@ -29,7 +29,12 @@ from accounts.audit import AuditAction, audit_record
 from compliance.crypto import blind_index
 from compliance.errors import ComplianceError, ComplianceErrorCode
 from compliance.models import KycCase, KycDecision, KycDocument, Party, ScreeningResult, Wallet
-from compliance.screening import BLOCKING, current_list, screen_addresses, screen_party
+from compliance.screening import (
+    current_list,
+    party_blocking_hits,
+    screen_addresses,
+    screen_party,
+)
 from core.addresses import normalize_address
 
 State = KycCase.State
@@ -43,6 +48,14 @@ CASE_FIELDS = ("risk", "assignee", "due_date", "review_date")
 
 # -- parties and wallets -----------------------------------------------------------------------
 RELATIONSHIP_FIELDS = ("relationship_ended_at", "legal_hold")
+
+
+def _settable(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ComplianceError(
+            ComplianceErrorCode.NOT_EDITABLE, "these fields cannot be set", {"fields": unknown}
+        )
 
 
 def _check_birth_date(value: str) -> None:
@@ -59,11 +72,7 @@ def _check_birth_date(value: str) -> None:
 def party_create(*, actor: Any, name: str, **fields: Any) -> Party:
     if not name.strip():
         raise ComplianceError(ComplianceErrorCode.INVALID, "a party needs a name")
-    unknown = sorted(set(fields) - {*PARTY_FIELDS, *RELATIONSHIP_FIELDS})
-    if unknown:
-        raise ComplianceError(
-            ComplianceErrorCode.NOT_EDITABLE, "these fields cannot be set", {"fields": unknown}
-        )
+    _settable(fields, (*PARTY_FIELDS, *RELATIONSHIP_FIELDS))
     _check_birth_date(fields.get("birth_date", ""))
     party = Party(name=name.strip(), created_by=actor, **fields)
     party.name_index = blind_index(party.name)
@@ -85,11 +94,7 @@ def party_update(*, party_id: int, actor: Any, **fields: Any) -> Party:
     party = Party.objects.select_for_update().get(pk=party_id)
     if party.purged_at is not None:
         raise ComplianceError(ComplianceErrorCode.NOT_EDITABLE, f"{party} was purged")
-    unknown = sorted(set(fields) - {*PARTY_FIELDS, *RELATIONSHIP_FIELDS})
-    if unknown:
-        raise ComplianceError(
-            ComplianceErrorCode.NOT_EDITABLE, "these fields cannot be set", {"fields": unknown}
-        )
+    _settable(fields, (*PARTY_FIELDS, *RELATIONSHIP_FIELDS))
     _check_birth_date(fields.get("birth_date", ""))
     changed = sorted(k for k, v in fields.items() if getattr(party, k) != v)
     for key in changed:
@@ -229,11 +234,7 @@ def case_update(*, case_id: int, actor: Any, **fields: Any) -> KycCase:
         raise ComplianceError(
             ComplianceErrorCode.NOT_EDITABLE, f"{case} is {case.state}: open a new case"
         )
-    unknown = sorted(set(fields) - set(CASE_FIELDS))
-    if unknown:
-        raise ComplianceError(
-            ComplianceErrorCode.NOT_EDITABLE, "these fields cannot be set", {"fields": unknown}
-        )
+    _settable(fields, CASE_FIELDS)
     before = {k: _value(getattr(case, k)) for k in fields}
     for key, value in fields.items():
         setattr(case, key, value)
@@ -338,17 +339,7 @@ def case_approve(
     party = case.party
     if party.screened_list_id != getattr(current_list(), "pk", None):
         screen_party(party)
-    hits = ScreeningResult.objects.filter(
-        status__in=BLOCKING,
-        subject_type=ScreeningResult.Subject.PARTY,
-        subject_id=party.pk,
-    ).values_list("pk", flat=True)
-    wallet_hits = ScreeningResult.objects.filter(
-        status__in=BLOCKING,
-        subject_type=ScreeningResult.Subject.WALLET,
-        subject_id__in=party.wallets.values("pk"),
-    ).values_list("pk", flat=True)
-    blocking = sorted([*hits, *wallet_hits])
+    blocking = party_blocking_hits(party)
     if blocking:
         raise ComplianceError(
             ComplianceErrorCode.OPEN_HITS,

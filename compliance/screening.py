@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -299,14 +299,18 @@ def rescreen_addresses(version: SanctionsList) -> Rescreen:
     return Rescreen(address_hits=len(hits), cleared=cleared)
 
 
-def rescreen_parties(version: SanctionsList) -> int:
-    """Every party's name and wallets against the list (one transaction per party); the hits."""
-    count = 0
-    for pk in Party.objects.filter(purged_at__isnull=True).values_list("pk", flat=True):
-        with transaction.atomic():
-            party = Party.objects.select_for_update().get(pk=pk)
-            count += len(screen_party(party, version=version))
-    return count
+def party_blocking_hits(party: Party) -> list[int]:
+    """The open and confirmed hits on a party's name and on its wallets (a KYC approval and a
+    payout both need none)."""
+    wallets = party.wallets.values("pk")
+    return sorted(
+        ScreeningResult.objects.filter(status__in=BLOCKING)
+        .filter(
+            Q(subject_type=Subject.PARTY, subject_id=party.pk)
+            | Q(subject_type=Subject.WALLET, subject_id__in=wallets)
+        )
+        .values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic
