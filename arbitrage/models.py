@@ -50,6 +50,10 @@ class Chain(TimestampedModel):
     )
     active = models.BooleanField(default=True)
 
+    version = models.PositiveBigIntegerField(
+        default=1, help_text="Raised by every change: an edit made from an older version is refused."
+    )
+
     class Meta:
         ordering = ("chain_id",)
         constraints = (
@@ -81,6 +85,10 @@ class Token(TimestampedModel):
         default=False, help_text="Takes a fee on transfer: excluded from cycles."
     )
     is_blocked = models.BooleanField(default=False, help_text="Never traded.")
+
+    version = models.PositiveBigIntegerField(
+        default=1, help_text="Raised by every change: an edit made from an older version is refused."
+    )
 
     class Meta:
         ordering = ("chain_id", "symbol", "address")
@@ -151,6 +159,13 @@ class Pool(TimestampedModel):
     )
     created_block = models.PositiveBigIntegerField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    inactive_reason = models.CharField(
+        max_length=255, blank=True, help_text="Why the pool was deactivated, and by whom or what."
+    )
+
+    version = models.PositiveBigIntegerField(
+        default=1, help_text="Raised by every change: an edit made from an older version is refused."
+    )
 
     class Meta:
         ordering = ("chain_id", "address")
@@ -242,6 +257,10 @@ class Threshold(TimestampedModel):
     )
     enabled = models.BooleanField(default=True)
 
+    version = models.PositiveBigIntegerField(
+        default=1, help_text="Raised by every change: an edit made from an older version is refused."
+    )
+
     class Meta:
         ordering = ("chain_id", "start_token_id")
         constraints = (
@@ -275,6 +294,7 @@ class Opportunity(models.Model):
         REJECTED = "rejected"
         EXECUTED = "executed"
         EXPIRED = "expired"
+        REORGED = "reorged", "reorged (its trade's block left the chain)"
 
     chain = models.ForeignKey(Chain, on_delete=models.PROTECT, related_name="opportunities")
     block_number = models.PositiveBigIntegerField()
@@ -382,12 +402,24 @@ class ExecutionControl(TimestampedModel):
     scanning_enabled = models.BooleanField(default=True)
     max_trades_in_flight = models.PositiveSmallIntegerField(default=1)
     confirmations = models.PositiveSmallIntegerField(
-        default=1, help_text="Blocks on top of a trade's block before it counts as confirmed."
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text="Finality depth: the blocks from a trade's block to the head (its own included)"
+        " before its profit is booked; until then it is provisional.",
+    )
+    max_state_lag_blocks = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="No trade is signed on state (the synced reserves, the opportunity's block)"
+        " more than this many blocks behind the node's head.",
     )
     replace_after_blocks = models.PositiveSmallIntegerField(
         default=3, help_text="A transaction not mined after this many blocks is replaced."
     )
     reason = models.CharField(max_length=255, blank=True)
+
+    version = models.PositiveBigIntegerField(
+        default=1, help_text="Raised by every change: an edit made from an older version is refused."
+    )
 
     class Meta:
         verbose_name = "execution control"
@@ -432,3 +464,16 @@ class AccountNonce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} next nonce {self.next_nonce}"
+
+
+class ConfigEpoch(models.Model):
+    """One counter raised in the same transaction as every run-time configuration change
+    (thresholds, switches, limits, pool and token activation, RPC endpoints): a process
+    whose copy is older reloads (see arbitrage/services/config_bus.py)."""
+
+    name = models.CharField(max_length=32, unique=True, default="runtime")
+    epoch = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} configuration, epoch {self.epoch}"
