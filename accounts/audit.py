@@ -78,6 +78,8 @@ class AuditAction(StrEnum):
     EXECUTION_TRADE_SUBMITTED = "execution.trade_submitted"
     EXECUTION_TRADE_REPLACED = "execution.trade_replaced"
     EXECUTION_TRADE_FINISHED = "execution.trade_finished"
+    EXECUTION_TRADE_REORGED = "execution.trade_reorged"
+    EXECUTION_RECONCILED = "execution.reconciled"
 
     # The compliance app: parties and their KYC cases (payloads hold ids, never personal data).
     COMPLIANCE_PARTY_CREATED = "compliance.party_created"

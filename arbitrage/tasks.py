@@ -108,3 +108,14 @@ def execute_confirm(chain_id: int) -> dict[str, object]:
     if chain is None:
         return {"skipped": "unknown or inactive chain"}
     return {"recovered": pipeline.pipeline_confirm(chain)}
+
+
+@shared_task(name="arbitrage.tasks.reconcile_chain", acks_late=True)
+def reconcile_chain(chain_id: int) -> dict[str, object]:
+    """Compare every trade in flight with the chain and repair the rows (see reconcile.py)."""
+    from arbitrage.pipeline.reconcile import reconcile
+
+    chain = _chain(chain_id)
+    if chain is None:
+        return {"skipped": "unknown or inactive chain"}
+    return reconcile(chain).as_dict()

@@ -50,6 +50,7 @@ from arbitrage.pipeline.rules import (
     signed,
     signed_after,
     simulated,
+    stale_refusal,
     step_after,
     threshold_for,
 )
@@ -286,6 +287,12 @@ def _simulate(
     reads = ctx.client.head_tip_and_nonce(address if ctx.mode == Trade.Mode.LIVE else None, tx)
     head, tip = reads.head, reads.tip
     result, reverted = reads.call_result, reads.call_reverted
+    refusal = stale_refusal(
+        found_at=opportunity.block_number, head=head.number, max_lag=control.max_state_lag_blocks
+    )
+    if refusal:
+        _finish(trade, Trade.State.REJECTED, refusal)
+        return False, None
     if head.number > opportunity.block_number:
         # Found in an older block (an operator's approval, a late delivery): the deadline
         # counts from the head instead, and the call is simulated again with it.
@@ -377,6 +384,12 @@ def _prepare(
             return ("", "") if trade.state == Trade.State.SIGNED else None
         pending = None
         if trade.state == Trade.State.APPROVED:
+            if ctx.mode == Trade.Mode.LIVE and ctx.signer is not None:
+                # The account's nonce row before the risk limits are read: the trades in
+                # flight are counted under the lock that hands out the next nonce, on every
+                # path (the fast lane's record takes it first too), so two executions cannot
+                # both see a free slot.
+                nonce_lock(chain=trade.opportunity.chain, address=ctx.signer.address)
             control = control or control_for(chain=trade.opportunity.chain)
             go_on, pending = _simulate(ctx, trade, control)
             if not go_on:
@@ -586,19 +599,40 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
 
 
 def trades_rewind(*, chain: Chain, after_block: int) -> int:
-    """A reorg removed blocks after `after_block`: trades mined there are pending again,
-    and any profit booked for them is withdrawn until they are mined again."""
-    trades = Trade.objects.filter(opportunity__chain=chain, block_number__gt=after_block)
-    count = trades.update(
-        state=Trade.State.SUBMITTED,
-        block_number=None,
-        realized_profit=None,
-        gas_used=None,
-        confirmed_at=None,
-        finished_at=None,
-        submitted_block=after_block,
-        error="reorg: its block left the chain",
-    )
+    """A reorg removed blocks after `after_block`: trades mined there are pending again (the
+    confirm step settles them once mined again, or drops them), any profit booked for them is
+    withdrawn, and their opportunities say why (REORGED). Each reversal is audited."""
+    count = 0
+    for trade_id in Trade.objects.filter(
+        opportunity__chain=chain, block_number__gt=after_block
+    ).values_list("pk", flat=True):
+        trade = _locked(trade_id)
+        before = {
+            "state": trade.state,
+            "block_number": trade.block_number,
+            "realized_profit": trade.realized_profit,
+        }
+        reason = f"reorg: block {trade.block_number} left the chain"
+        trade.state = Trade.State.SUBMITTED
+        trade.block_number = None
+        trade.realized_profit = None
+        trade.gas_used = None
+        trade.effective_gas_price = None
+        trade.confirmed_at = None
+        trade.finished_at = None
+        trade.submitted_block = after_block
+        trade.error = reason
+        trade.save()
+        Opportunity.objects.filter(pk=trade.opportunity_id).update(
+            status=Opportunity.Status.REORGED, reason=reason
+        )
+        audit_record(
+            action=AuditAction.EXECUTION_TRADE_REORGED,
+            target=trade,
+            before=before,
+            after=step_after(trade, reason=reason, common_ancestor=after_block),
+        )
+        count += 1
     Opportunity.objects.filter(
         chain=chain, block_number__gt=after_block, status=Opportunity.Status.DETECTED
     ).update(status=Opportunity.Status.EXPIRED, reason="reorg")

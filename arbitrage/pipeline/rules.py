@@ -265,6 +265,28 @@ def limits_refusal(
     return None
 
 
+# Chains whose blocks only we make (anvil, hardhat, geth --dev): a reorg is a test's doing.
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})
+
+
+def finality_default(chain_id: int) -> int:
+    """The depth at which a trade's profit stops being provisional, unless an operator sets
+    another: 2 blocks on a local chain, 64 (two epochs of a proof-of-stake chain) elsewhere."""
+    return 2 if chain_id in LOCAL_CHAIN_IDS else 64
+
+
+def stale_refusal(*, found_at: int, head: int, max_lag: int) -> str | None:
+    """Why a trade must not be signed on state read at block `found_at` with the node's head at
+    `head` (more than `max_lag` blocks behind it), or None."""
+    behind = head - found_at
+    if behind > max_lag:
+        return (
+            f"stale: found at block {found_at}, {behind} blocks behind the head {head}"
+            f" (limit {max_lag})"
+        )
+    return None
+
+
 # -- the values each step leaves on the rows --------------------------------------------------
 def approved(trade: Trade, opportunity: Opportunity) -> None:
     """detected (or new) -> approved."""

@@ -8,10 +8,14 @@ from django.db import transaction
 
 from accounts.audit import AuditAction, audit_record
 from arbitrage.models import Chain, ExecutionControl
+from arbitrage.pipeline.rules import finality_default
 
 
 def control_for(*, chain: Chain) -> ExecutionControl:
-    control, _ = ExecutionControl.objects.get_or_create(chain=chain)
+    """The chain's switches, made on first use with the chain's finality depth."""
+    control, _ = ExecutionControl.objects.get_or_create(
+        chain=chain, defaults={"confirmations": finality_default(chain.chain_id)}
+    )
     return control
 
 

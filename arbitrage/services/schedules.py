@@ -13,6 +13,8 @@ from arbitrage.models import Chain
 DEFAULT_SCHEDULES = (
     ("sync", "arbitrage.tasks.sync_chain", 5, "sync"),
     ("confirm", "arbitrage.tasks.execute_confirm", 3, "execute"),
+    # Every trade in flight compared with the chain; repairs after a crash or a lost task.
+    ("reconcile", "arbitrage.tasks.reconcile_chain", 15, "execute"),
 )
 
 

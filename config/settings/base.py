@@ -116,6 +116,8 @@ ARBX_LOG_RANGE: int = env.int("ARBX_LOG_RANGE", default=2000)
 # The block watcher trades each pushed block's best cycle itself before queueing its sync
 # (arbitrage/pipeline/lane/fastlane.py). On by default; false leaves every block to the queues.
 ARBX_FAST_LANE: bool = env.bool("ARBX_FAST_LANE", default=True)
+# How long an approved trade may wait for its execute task before the reconciler takes it.
+ARBX_RECONCILE_GRACE_SECONDS: float = env.float("ARBX_RECONCILE_GRACE_SECONDS", default=30.0)
 
 from config.settings.components.axes import *  # noqa: E402, F403
 from config.settings.components.celery import *  # noqa: E402, F403
