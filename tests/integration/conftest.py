@@ -68,7 +68,15 @@ def client(anvil) -> ChainClient:
 
 
 def register_local_chain(anvil: Anvil, market: LocalMarket) -> Chain:
-    return market_register(market, rpc_url=anvil.url)
+    """The local market's chain, its trades booked at depth 1 (anvil mines a block per
+    transaction: these tests count blocks one by one); the finality tests set the depth."""
+    from arbitrage.services.control import control_for
+
+    chain = market_register(market, rpc_url=anvil.url)
+    control = control_for(chain=chain)
+    control.confirmations = 1
+    control.save(update_fields=["confirmations"])
+    return chain
 
 
 @pytest.fixture

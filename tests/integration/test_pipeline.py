@@ -482,6 +482,9 @@ def test_an_approval_executed_blocks_later_is_simulated_with_a_deadline_from_the
 ):
     trade_id = approved_trade_for_a_mispricing(bot, market, client, trader)
     trade = Trade.objects.select_related("opportunity").get(pk=trade_id)
+    control = control_for(chain=bot)
+    control.max_state_lag_blocks = 5  # within the state-lag limit: simulated again at the head
+    control.save(update_fields=["max_state_lag_blocks"])
     anvil.mine(3)  # an operator's approval, or a message that came back late
     head = client.block_number()
     assert head >= trade.opportunity.block_number + 3
