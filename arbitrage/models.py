@@ -18,6 +18,14 @@ FEE_DENOMINATOR_PPM = 1_000_000
 MAX_RESERVE = 2**112 - 1  # Uniswap V2 stores reserves as uint112
 
 
+def version_field() -> models.PositiveBigIntegerField:  # type: ignore[type-arg]
+    """A run-time setting's version: raised by every change (optimistic locking)."""
+    return models.PositiveBigIntegerField(
+        default=1,
+        help_text="Raised by every change: an edit made from an older version is refused.",
+    )
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,9 +58,7 @@ class Chain(TimestampedModel):
     )
     active = models.BooleanField(default=True)
 
-    version = models.PositiveBigIntegerField(
-        default=1, help_text="Raised by every change: an edit made from an older version is refused."
-    )
+    version = version_field()
 
     class Meta:
         ordering = ("chain_id",)
@@ -86,9 +92,7 @@ class Token(TimestampedModel):
     )
     is_blocked = models.BooleanField(default=False, help_text="Never traded.")
 
-    version = models.PositiveBigIntegerField(
-        default=1, help_text="Raised by every change: an edit made from an older version is refused."
-    )
+    version = version_field()
 
     class Meta:
         ordering = ("chain_id", "symbol", "address")
@@ -163,9 +167,7 @@ class Pool(TimestampedModel):
         max_length=255, blank=True, help_text="Why the pool was deactivated, and by whom or what."
     )
 
-    version = models.PositiveBigIntegerField(
-        default=1, help_text="Raised by every change: an edit made from an older version is refused."
-    )
+    version = version_field()
 
     class Meta:
         ordering = ("chain_id", "address")
@@ -257,9 +259,7 @@ class Threshold(TimestampedModel):
     )
     enabled = models.BooleanField(default=True)
 
-    version = models.PositiveBigIntegerField(
-        default=1, help_text="Raised by every change: an edit made from an older version is refused."
-    )
+    version = version_field()
 
     class Meta:
         ordering = ("chain_id", "start_token_id")
@@ -417,9 +417,7 @@ class ExecutionControl(TimestampedModel):
     )
     reason = models.CharField(max_length=255, blank=True)
 
-    version = models.PositiveBigIntegerField(
-        default=1, help_text="Raised by every change: an edit made from an older version is refused."
-    )
+    version = version_field()
 
     class Meta:
         verbose_name = "execution control"

@@ -21,7 +21,7 @@ from accounts.audit import AuditAction, audit_record
 from arbitrage.chain.client import ChainClient, ChainRpcError
 from arbitrage.chain.signer import Signer
 from arbitrage.pipeline.nonces import nonce_reserve
-from arbitrage.pipeline.rules import max_fee_per_gas
+from arbitrage.pipeline.rules import max_fee_per_gas, transaction_fields
 from arbitrage.services.control import kill_switch_engaged
 from compliance import gate
 from compliance.errors import ComplianceError, ComplianceErrorCode
@@ -100,19 +100,15 @@ def payout_send(*, payout_id: int, client: ChainClient, signer: Signer | None) -
         head = client.block("latest")
         tip = client.max_priority_fee()
         signed = signer.sign(
-            {
-                "type": 2,
-                "chainId": chain.chain_id,
-                "nonce": nonce,
-                "to": to_checksum_address(chain.executor_address),
-                "data": withdraw_calldata(
-                    payout.token.address, payout.wallet.address, payout.amount
-                ),
-                "value": 0,
-                "gas": WITHDRAW_GAS,
-                "maxFeePerGas": max_fee_per_gas(head.base_fee_per_gas, tip),
-                "maxPriorityFeePerGas": tip,
-            }
+            transaction_fields(
+                chain_id=chain.chain_id,
+                nonce=nonce,
+                to=to_checksum_address(chain.executor_address),
+                data=withdraw_calldata(payout.token.address, payout.wallet.address, payout.amount),
+                gas=WITHDRAW_GAS,
+                max_fee=max_fee_per_gas(head.base_fee_per_gas, tip),
+                tip=tip,
+            )
         )
         payout.account, payout.nonce = signer.address, nonce
         payout.signed_tx, payout.tx_hash = "0x" + signed.raw.hex(), signed.hash

@@ -35,6 +35,7 @@ from arbitrage.pipeline.choose import in_flight_trades
 from arbitrage.pipeline.decisions import trade_approve
 from arbitrage.pipeline.nonces import nonce_lock, nonce_reserve
 from arbitrage.pipeline.rules import (
+    CANCEL_GAS,
     daily_loss,
     day_start,
     deadline_from,
@@ -585,7 +586,7 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
         *_fees(ctx), trade.max_fee_per_gas, trade.max_priority_fee_per_gas
     )
     if cancel:
-        to, data, gas = ctx.signer.address, "0x", 21_000
+        to, data, gas = ctx.signer.address, "0x", CANCEL_GAS
     else:
         to, data = to_checksum_address(chain.executor_address), trade.calldata
         gas = trade.gas_limit or 0

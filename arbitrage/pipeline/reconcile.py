@@ -34,6 +34,7 @@ from arbitrage.chain.client import ChainRpcError
 from arbitrage.models import Chain, Trade
 from arbitrage.pipeline.execute import (
     ExecutionContext,
+    _fees,
     _finish,
     _locked_in,
     trade_confirm,
@@ -41,7 +42,7 @@ from arbitrage.pipeline.execute import (
     trades_recover,
 )
 from arbitrage.pipeline.nonces import nonce_lock
-from arbitrage.pipeline.rules import max_fee_per_gas, stale_refusal
+from arbitrage.pipeline.rules import CANCEL_GAS, stale_refusal, transaction_fields
 from arbitrage.services.control import control_for
 
 logger = logging.getLogger(__name__)
@@ -195,21 +196,17 @@ def _cancel_nonce(chain: Chain, ctx: ExecutionContext, nonce: int, report: Recon
     """Send an empty self-transfer with `nonce` (the fee the confirm step would pay now)."""
     signer = ctx.signer
     assert signer is not None
-    head = ctx.client.block("latest")
-    tip = ctx.client.max_priority_fee()
-    max_fee = max_fee_per_gas(head.base_fee_per_gas, tip)
+    max_fee, tip = _fees(ctx)
     tx = signer.sign(
-        {
-            "type": 2,
-            "chainId": chain.chain_id,
-            "nonce": nonce,
-            "to": signer.address,
-            "data": "0x",
-            "value": 0,
-            "gas": 21_000,
-            "maxFeePerGas": max_fee,
-            "maxPriorityFeePerGas": tip,
-        }
+        transaction_fields(
+            chain_id=chain.chain_id,
+            nonce=nonce,
+            to=signer.address,
+            data="0x",
+            gas=CANCEL_GAS,
+            max_fee=max_fee,
+            tip=tip,
+        )
     )
     try:
         ctx.client.send_raw_transaction(tx.raw)
@@ -235,10 +232,11 @@ def _other_nonces(chain: Chain, account: str) -> set[int]:
         Payout.objects.filter(account=account, nonce__isnull=False).values_list("nonce", flat=True)
     )
     prefix = f" of {account} on chain {chain.chain_id}"
-    for label in AuditEvent.objects.filter(
+    for after in AuditEvent.objects.filter(
         action=AuditAction.EXECUTION_RECONCILED, target_repr__endswith=prefix
-    ).values_list("target_repr", flat=True):
-        used.add(int(label.split()[1]))
+    ).values_list("after", flat=True):
+        if after:
+            used.add(int(after["nonce"]))
     return {n for n in used if n is not None}
 
 

@@ -323,23 +323,42 @@ def dry_run_finished(trade: Trade) -> None:
     trade.finished_at = timezone.now()
 
 
+# The gas of an empty self-transfer, which cancels whatever else waits with its nonce.
+CANCEL_GAS = 21_000
+
+
+def transaction_fields(
+    *, chain_id: int, nonce: int | None, to: str, data: str, gas: int, max_fee: int, tip: int
+) -> dict[str, Any]:
+    """The EIP-1559 transaction every signing step signs (no value is ever sent)."""
+    return {
+        "type": 2,
+        "chainId": chain_id,
+        "nonce": nonce,
+        "to": to,
+        "data": data,
+        "value": 0,
+        "gas": gas,
+        "maxFeePerGas": max_fee,
+        "maxPriorityFeePerGas": tip,
+    }
+
+
 def sign_into(
     signer: Signer, trade: Trade, *, to: str, data: str, gas: int, max_fee: int, tip: int
 ) -> None:
     """Sign an EIP-1559 transaction with the trade's nonce and keep its bytes, hash and fees
     on the trade (every hash ever signed for the nonce is remembered)."""
     signed = signer.sign(
-        {
-            "type": 2,
-            "chainId": trade.opportunity.chain.chain_id,
-            "nonce": trade.nonce,
-            "to": to,
-            "data": data,
-            "value": 0,
-            "gas": gas,
-            "maxFeePerGas": max_fee,
-            "maxPriorityFeePerGas": tip,
-        }
+        transaction_fields(
+            chain_id=trade.opportunity.chain.chain_id,
+            nonce=trade.nonce,
+            to=to,
+            data=data,
+            gas=gas,
+            max_fee=max_fee,
+            tip=tip,
+        )
     )
     trade.signed_tx = "0x" + signed.raw.hex()
     trade.tx_hash = signed.hash
