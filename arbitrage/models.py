@@ -22,6 +22,7 @@ def version_field() -> models.PositiveBigIntegerField:  # type: ignore[type-arg]
     """A run-time setting's version: raised by every change (optimistic locking)."""
     return models.PositiveBigIntegerField(
         default=1,
+        editable=False,  # raised by the services, never typed in
         help_text="Raised by every change: an edit made from an older version is refused.",
     )
 

@@ -33,6 +33,7 @@ class Migration(migrations.Migration):
             name="version",
             field=models.PositiveBigIntegerField(
                 default=1,
+                editable=False,
                 help_text="Raised by every change: an edit made from an older version is refused.",
             ),
         ),
@@ -49,6 +50,7 @@ class Migration(migrations.Migration):
             name="version",
             field=models.PositiveBigIntegerField(
                 default=1,
+                editable=False,
                 help_text="Raised by every change: an edit made from an older version is refused.",
             ),
         ),
@@ -66,6 +68,7 @@ class Migration(migrations.Migration):
             name="version",
             field=models.PositiveBigIntegerField(
                 default=1,
+                editable=False,
                 help_text="Raised by every change: an edit made from an older version is refused.",
             ),
         ),
@@ -74,6 +77,7 @@ class Migration(migrations.Migration):
             name="version",
             field=models.PositiveBigIntegerField(
                 default=1,
+                editable=False,
                 help_text="Raised by every change: an edit made from an older version is refused.",
             ),
         ),
@@ -82,6 +86,7 @@ class Migration(migrations.Migration):
             name="version",
             field=models.PositiveBigIntegerField(
                 default=1,
+                editable=False,
                 help_text="Raised by every change: an edit made from an older version is refused.",
             ),
         ),
