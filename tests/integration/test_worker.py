@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,9 +10,7 @@ import time
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
-from arbitrage.localnet.anvil import DEV_KEYS
 from arbitrage.models import BlockRecord, Opportunity, Trade
 from arbitrage.pipeline import loop as pipeline
 from arbitrage.tasks import execute_confirm, execute_trade, sync_chain
@@ -26,61 +23,30 @@ from tests.integration.pipeline_helpers import (
     settle,
     twin_pairs,
 )
+from tests.integration.processes import (
+    block_watcher,
+    celery_worker,
+    product_env,
+    stop,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def _env() -> dict[str, str]:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=url,
-        REDIS_URL=settings.CELERY_BROKER_URL,
-        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
-        ARBX_EXECUTION_MODE="live",
-        ARBX_SIGNER_KEY=DEV_KEYS[0],  # anvil's public development key
-    )
-
-
-def _celery_worker(queues: str, *options: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            queues,
-            *options,
-            "--loglevel",
-            os.environ.get("ARBX_TEST_WORKER_LOGLEVEL", "WARNING"),
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=_env(),
-    )
+# Kept under their old names: other tests import them from here.
+_env = product_env
+_celery_worker = celery_worker
+_stop = stop
+_wait_for = wait_for
 
 
 @pytest.fixture
 def worker():
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    process = _celery_worker("default,sync,scan,execute", "-c", "2")
+    process = celery_worker("default,sync,scan,execute", "-c", "2")
     yield process
-    _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 @pytest.fixture
@@ -92,43 +58,22 @@ def deployed(local_chain, anvil, tmp_path):
     def start(*watcher_options: str) -> None:
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
         processes.extend(
-            _celery_worker(queues, "-P", "solo", "-n", f"{queues.split(',')[0]}@%h")
+            celery_worker(queues, "-P", "solo", "-n", f"{queues.split(',')[0]}@%h")
             for queues in ("sync", "scan", "execute,default")
         )
         processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "watch_blocks",
-                    "--chain-id",
-                    str(local_chain.chain_id),
-                    "--ws-url",
-                    anvil.url.replace("http://", "ws://"),
-                    *watcher_options,
-                ],
-                cwd=ROOT,
-                env=_env(),
-                stdout=subprocess.DEVNULL,
+            block_watcher(
+                local_chain.chain_id,
+                "--ws-url",
+                anvil.url.replace("http://", "ws://"),
+                *watcher_options,
                 stderr=(tmp_path / "watcher.log").open("wb"),
             )
         )
 
     yield start
     for process in processes:
-        _stop(process)
-
-
-def _wait_for(predicate, timeout=60.0, step=0.25, quiet=False, state=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    if quiet:
-        return None
-    raise AssertionError("timed out waiting" + (f": {state()}" if state else ""))
+        stop(process)
 
 
 def _pipeline_state(chain, since: int) -> str:
@@ -164,7 +109,7 @@ def test_a_worker_syncs_scans_and_executes_from_a_new_block(
             opportunity__block_number__gte=mispriced_at, state=Trade.State.CONFIRMED
         ).first()
 
-    trade = _wait_for(confirmed, state=lambda: _pipeline_state(local_chain, mispriced_at))
+    trade = wait_for(confirmed, state=lambda: _pipeline_state(local_chain, mispriced_at))
     assert trade.block_number - mispriced_at <= 2
     assert first.address in opportunity_pools(trade.opportunity)
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
@@ -183,7 +128,7 @@ def test_an_execute_task_delivered_twice_sends_one_transaction(
         trade = Trade.objects.get(pk=trade_id)
         return trade if trade.state == Trade.State.CONFIRMED else None
 
-    trade = _wait_for(settled)
+    trade = wait_for(settled)
     time.sleep(1.0)  # give a duplicate every chance to land
     assert client.transaction_count(deployer.account, "latest") == nonce_before + 1
     assert trade.tx_hashes == [trade.tx_hash]
@@ -215,7 +160,7 @@ def test_a_worker_killed_between_signing_and_recording_sends_once(
     crashed = subprocess.run(
         [sys.executable, "-c", CRASH, str(trade_id), point],
         cwd=ROOT,
-        env=_env(),
+        env=product_env(),
         timeout=120,
         check=False,
     )
@@ -249,9 +194,9 @@ def test_the_deployed_shape_trades_from_pushed_heads(
         anvil.mine(1)
         head = client.block_number()
         synced = lambda: BlockRecord.objects.filter(chain=local_chain, number=head).exists()  # noqa: E731
-        return _wait_for(synced, timeout=3.0, quiet=True)
+        return wait_for(synced, timeout=3.0, quiet=True)
 
-    _wait_for(watching, timeout=90.0, step=0.0)
+    wait_for(watching, timeout=90.0, step=0.0)
     in_flight = (Trade.State.APPROVED, Trade.State.SIMULATED, Trade.State.SIGNED)
     assert not Trade.objects.filter(state__in=(*in_flight, Trade.State.SUBMITTED)).exists()
     first, _ = twin_pairs(market)
@@ -269,7 +214,7 @@ def test_the_deployed_shape_trades_from_pushed_heads(
         return first_trade if first_trade and first_trade.state == Trade.State.CONFIRMED else None
 
     # confirmed by the watcher's own confirmation passes
-    trade = _wait_for(confirmed, state=lambda: _pipeline_state(local_chain, mispriced_at))
+    trade = wait_for(confirmed, state=lambda: _pipeline_state(local_chain, mispriced_at))
     assert trade.block_number - mispriced_at <= 2
     assert first.address in opportunity_pools(trade.opportunity)
     assert trade.realized_profit == trade.opportunity.gross_profit > 0
