@@ -118,3 +118,50 @@ def test_token_text_is_read_from_strings_and_bytes32():
     assert abi.decode_text(b"MKR".ljust(32, b"\0")) == "MKR"
     assert abi.decode_text(None) == ""
     assert abi.decode_text(b"\x01\x02") == ""
+
+
+@pytest.mark.django_db
+def test_the_chains_client_uses_every_rpc_url_in_order(anvil):
+    clients_reset()
+    dead = f"http://127.0.0.1:{free_port()}"
+    chain = chain_upsert(chain_id=31337, name="anvil", rpc_urls=[dead, anvil.url])
+    client = client_for_chain(chain)  # the dead one is not checked yet, the live one is
+    assert [e.url for e in client.endpoints] == [dead, anvil.url]
+    assert client.block_number() >= 0
+    assert client.url == anvil.url
+    clients_reset()
+
+
+def test_an_endpoint_serving_another_chain_is_refused(anvil):
+    from arbitrage.localnet.anvil import Anvil
+
+    with Anvil(chain_id=4242) as other:
+        client = ChainClient([anvil.url, other.url])
+        with pytest.raises(ChainMismatchError, match="serves chain 4242, not chain 31337"):
+            client.check_chain_id(31337)
+
+
+def test_a_revert_in_a_batch_is_none_and_a_json_rpc_answer_is_not_retried(market, client):
+    results, unknown = client.call_batch_partial(
+        [(market.executor, bytes.fromhex("deadbeef")), (market.pairs[0].address, abi.GET_RESERVES)]
+    )
+    assert results[0] is None
+    assert abi.decode_reserves(results[1]) is not None
+    assert unknown == set()
+    assert client.stats.batch_retries == 0
+
+
+@pytest.mark.django_db
+def test_a_configuration_change_keeps_the_client_unless_its_endpoints_changed(anvil):
+    clients_reset(forget=True)
+    chain = chain_upsert(chain_id=31337, name="anvil", rpc_urls=[anvil.url])
+    first = client_for_chain(chain)
+    clients_reset()  # what every configuration change runs
+    assert client_for_chain_pk(chain.pk) is first  # circuits and heads kept, no new check
+    clients_reset()
+    chain.rpc_urls = [anvil.url, anvil.url.replace("127.0.0.1", "localhost")]
+    chain.save(update_fields=["rpc_urls"])
+    second = client_for_chain_pk(chain.pk)
+    assert second is not first
+    assert [e.url for e in second.endpoints] == chain.rpc_urls
+    clients_reset(forget=True)

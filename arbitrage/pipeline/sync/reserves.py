@@ -16,20 +16,31 @@ from arbitrage.chain.client import BlockHeader, ChainClient
 from arbitrage.models import Chain, Pool, ReserveSnapshot
 from arbitrage.pipeline.sync.blocks import block_time
 from arbitrage.pipeline.sync.logs import newest_reserves, sync_reserves
+from arbitrage.services.market import pool_update
 
 logger = logging.getLogger(__name__)
 
 
 def cold_start(client: ChainClient, pools: list[Pool], head: BlockHeader) -> list[int]:
-    """Read these pools' reserves at the head; a pool that cannot answer is deactivated."""
-    results = client.call_batch([(p.address, abi.GET_RESERVES) for p in pools], head.number)
+    """Read these pools' reserves at the head. A pool whose getReserves reverts (or answers
+    nothing a pair would) is deactivated, the reason recorded and audited: that is evidence.
+    A call that failed otherwise (a rate limit, a timeout, after the client's retries) is
+    no evidence: the pool is left as it was, and read again at the next sync."""
+    results, unknown = client.call_batch_partial(
+        [(p.address, abi.GET_RESERVES) for p in pools], head.number
+    )
     changed, snapshots = [], []
-    for pool, raw in zip(pools, results, strict=True):
+    for index, (pool, raw) in enumerate(zip(pools, results, strict=True)):
+        if index in unknown:
+            logger.warning("getReserves of pool %s unanswered: read again next sync", pool.address)
+            continue
         reserves = abi.decode_reserves(raw)
         if reserves is None:
-            logger.warning("getReserves failed for pool %s: deactivated", pool.address)
-            pool.active = False
-            pool.save(update_fields=["active", "updated_at"])
+            pool_deactivate(
+                pool,
+                f"getReserves {'reverted' if raw is None else 'gave no reserves'}"
+                f" at block {head.number} (sync)",
+            )
             continue
         pool.reserve0, pool.reserve1 = reserves
         pool.last_synced_block = head.number
@@ -47,6 +58,13 @@ def cold_start(client: ChainClient, pools: list[Pool], head: BlockHeader) -> lis
     _save_reserves(changed, head.number)
     _save_snapshots(snapshots)
     return [p.pk for p in changed]
+
+
+def pool_deactivate(pool: Pool, reason: str) -> None:
+    """Take a pool out of the market on evidence: through the one service that changes a
+    pool's activation (versioned, audited, announced to every process), the reason kept."""
+    logger.warning("pool %s deactivated: %s", pool.address, reason)
+    pool_update(pool=pool, active=False, inactive_reason=reason[:255])
 
 
 def _save_snapshots(snapshots: Iterable[ReserveSnapshot]) -> None:
