@@ -72,6 +72,7 @@ class AuditAction(StrEnum):
 
     EXECUTION_TRADE_APPROVED = "execution.trade_approved"
     EXECUTION_TRADE_EXECUTE_REQUESTED = "execution.trade_execute_requested"
+    EXECUTION_TRADE_QUEUE_FAILED = "execution.trade_queue_failed"
     EXECUTION_TRADE_CANCELLED = "execution.trade_cancelled"
     EXECUTION_UPDATED = "execution.updated"
     EXECUTION_TRADE_SIGNED = "execution.trade_signed"

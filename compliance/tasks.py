@@ -10,11 +10,18 @@ from celery import shared_task
 from django.conf import settings
 
 from compliance.models import Party, SanctionsList
+from core.handoff import Message, send
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="compliance.tasks.rescreen_parties", acks_late=True)
+@shared_task(
+    name="compliance.tasks.rescreen_parties",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=270,
+)
 def rescreen_parties_task(version_id: int | None = None) -> dict[str, int]:
     """Screen every party not yet screened against the list in force (all of them after an
     import); the periodic run catches a rescreen that could not be queued."""
@@ -37,7 +44,13 @@ def rescreen_parties_task(version_id: int | None = None) -> dict[str, int]:
     return {"parties": parties, "hits": hits}
 
 
-@shared_task(name="compliance.tasks.import_sanctions_folder", acks_late=True)
+@shared_task(
+    name="compliance.tasks.import_sanctions_folder",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=270,
+)
 def import_sanctions_folder() -> dict[str, object]:
     """Import every list file in COMPLIANCE_SANCTIONS_DIR that is not the version in force
     (a file is imported once: by its SHA-256)."""
@@ -66,14 +79,26 @@ def import_sanctions_folder() -> dict[str, object]:
     return {"imported": imported}
 
 
-@shared_task(name="compliance.tasks.expire_cases", acks_late=True)
+@shared_task(
+    name="compliance.tasks.expire_cases",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def expire_cases() -> int:
     from compliance.kyc import cases_expire
 
     return cases_expire()
 
 
-@shared_task(name="compliance.tasks.purge_personal_data", acks_late=True)
+@shared_task(
+    name="compliance.tasks.purge_personal_data",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=120,
+    time_limit=150,
+)
 def purge_personal_data() -> dict[str, int]:
     from compliance.retention import personal_data_purge
 
@@ -81,7 +106,13 @@ def purge_personal_data() -> dict[str, int]:
     return {"parties": purge.parties, "documents": purge.documents, "held": purge.held}
 
 
-@shared_task(name="compliance.tasks.send_payout", acks_late=True)
+@shared_task(
+    name="compliance.tasks.send_payout",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=30,
+    time_limit=45,
+)
 def send_payout(payout_id: int) -> str:
     """Sign and send a requested payout (the gate is read again first), then confirm it."""
     from arbitrage.pipeline.loop import execution_context
@@ -92,11 +123,21 @@ def send_payout(payout_id: int) -> str:
     ctx = execution_context(payout.wallet.chain)
     payout = payout_send(payout_id=payout_id, client=ctx.client, signer=ctx.signer)
     if payout.state == Payout.State.SUBMITTED:
-        confirm_payout.apply_async(args=(payout_id,), countdown=2)
+        send(
+            Message("compliance.tasks.confirm_payout", (payout_id,), "default", countdown=2),
+            wait=True,
+        )
     return str(payout.state)
 
 
-@shared_task(name="compliance.tasks.confirm_payout", acks_late=True, max_retries=30)
+@shared_task(
+    name="compliance.tasks.confirm_payout",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=30,
+    time_limit=45,
+    max_retries=30,
+)
 def confirm_payout(payout_id: int) -> str:
     from arbitrage.pipeline.loop import execution_context
     from compliance.models import Payout

@@ -20,6 +20,7 @@ from accounts.audit import AuditAction, audit_record
 from arbitrage.errors import ArbitrageError, ArbitrageErrorCode
 from arbitrage.models import Opportunity, Trade
 from arbitrage.pipeline.rules import approved, decision_after, decision_before
+from core import handoff
 
 OPEN_STATES = (Trade.State.DETECTED, Trade.State.APPROVED)
 
@@ -100,18 +101,39 @@ def trade_cancel(*, opportunity_id: int, reason: str, actor: Any = None) -> Trad
 EXECUTE_TASK = "arbitrage.tasks.execute_trade"
 
 
-@transaction.atomic
 def trade_execute_request(*, opportunity_id: int, mode: str, actor: Any = None) -> Trade:
-    """Approve the opportunity and queue its execution once this transaction commits."""
-    from config.celery_app import app
+    """Approve the opportunity and queue its execution once the approval has committed.
 
-    trade = trade_approve(opportunity_id=opportunity_id, mode=mode, actor=actor)
-    trade_id = trade.pk
-    audit_record(
-        action=AuditAction.EXECUTION_TRADE_EXECUTE_REQUESTED,
-        actor=actor,
-        target=trade,
-        after={"opportunity": trade.opportunity_id, "state": trade.state, "mode": trade.mode},
-    )
-    transaction.on_commit(lambda: app.send_task(EXECUTE_TASK, args=[trade_id], queue="execute"))
+    The queueing is the bounded hand-off (core/handoff.py). When the broker does not take the
+    task in time, the trade stays approved, an audit row (execution.trade_queue_failed) says it
+    was not queued, and `HandoffError` is raised (the API answers 503 with Retry-After): the
+    reconciler's approved pass executes it (or expires it) once it has waited
+    ARBX_RECONCILE_GRACE_SECONDS, and asking again queues it again (the approval is
+    idempotent)."""
+    with transaction.atomic():
+        trade = trade_approve(opportunity_id=opportunity_id, mode=mode, actor=actor)
+        audit_record(
+            action=AuditAction.EXECUTION_TRADE_EXECUTE_REQUESTED,
+            actor=actor,
+            target=trade,
+            after=_request_after(trade),
+        )
+    transaction.on_commit(lambda: _queue_execution(trade, actor))
     return trade
+
+
+def _request_after(trade: Trade, **more: object) -> dict[str, Any]:
+    return {"opportunity": trade.opportunity_id, "state": trade.state, "mode": trade.mode, **more}
+
+
+def _queue_execution(trade: Trade, actor: Any) -> None:
+    try:
+        handoff.publish(EXECUTE_TASK, [trade.pk], queue="execute")
+    except handoff.HandoffError as exc:
+        audit_record(
+            action=AuditAction.EXECUTION_TRADE_QUEUE_FAILED,
+            actor=actor,
+            target=trade,
+            after=_request_after(trade, queued=False, reason=str(exc)),
+        )
+        raise

@@ -31,6 +31,7 @@ from compliance.models import (
 )
 from core.api.errors import ErrorSerializer
 from core.api.permissions import ActionPermission
+from core.handoff import Message, send
 
 ID = "[0-9]{1,18}"
 CONFLICT = {
@@ -382,7 +383,8 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
                 },
                 status=status.HTTP_403_FORBIDDEN,
             )
-        from compliance.tasks import send_payout
-
-        transaction.on_commit(lambda: send_payout.delay(payout.pk))
+        # Queued after the commit through the bounded hand-off: a broker outage keeps the
+        # message in this process's outbox (sent when the broker answers), never a 500.
+        message = Message("compliance.tasks.send_payout", (payout.pk,), "default")
+        transaction.on_commit(lambda: send(message, wait=True))
         return Response(s.PayoutSerializer(payout).data, status=status.HTTP_201_CREATED)

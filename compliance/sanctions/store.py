@@ -197,11 +197,11 @@ def list_import(
 
 
 def _rescreen_later(version_id: int) -> None:
-    from compliance.tasks import rescreen_parties_task
+    from core.handoff import HandoffError, publish
 
     try:
-        rescreen_parties_task.delay(version_id)
-    except Exception:  # no broker: the periodic rescreen picks it up
+        publish("compliance.tasks.rescreen_parties", [version_id], queue="default")
+    except HandoffError:  # no broker: the periodic rescreen picks it up
         import logging
 
         logging.getLogger(__name__).warning(

@@ -110,6 +110,16 @@ if ARBX_EXECUTION_MODE not in ("dry_run", "live"):
 # The RPC endpoint of the chain the workers serve, and its timeout in seconds.
 ARBX_RPC_URL: str = env.str("ARBX_RPC_URL", default="http://127.0.0.1:8545")
 ARBX_RPC_TIMEOUT: float = env.float("ARBX_RPC_TIMEOUT", default=10.0)
+# The calls' resilience policy (arbitrage/chain/resilience.py): attempts of an idempotent read,
+# the first backoff and its cap (seconds, doubling, with jitter), consecutive failures that open
+# an endpoint's circuit and the seconds before it is tried again, and how often the other
+# endpoints' heads are probed to measure a lagging node.
+ARBX_RPC_ATTEMPTS: int = env.int("ARBX_RPC_ATTEMPTS", default=3)
+ARBX_RPC_BACKOFF: float = env.float("ARBX_RPC_BACKOFF", default=0.05)
+ARBX_RPC_BACKOFF_MAX: float = env.float("ARBX_RPC_BACKOFF_MAX", default=0.5)
+ARBX_RPC_BREAKER_FAILURES: int = env.int("ARBX_RPC_BREAKER_FAILURES", default=5)
+ARBX_RPC_BREAKER_RESET: float = env.float("ARBX_RPC_BREAKER_RESET", default=10.0)
+ARBX_RPC_PROBE_SECONDS: float = env.float("ARBX_RPC_PROBE_SECONDS", default=5.0)
 ARBX_CHAIN_ID: int = env.int("ARBX_CHAIN_ID", default=31337)
 # Largest block range asked of eth_getLogs at once (halved when the node refuses).
 ARBX_LOG_RANGE: int = env.int("ARBX_LOG_RANGE", default=2000)

@@ -15,6 +15,8 @@ DATABASES = {
 # Workers keep their connection: a new PostgreSQL connection per task costs ~10 ms.
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A hung PostgreSQL fails a new connection in seconds (503), not after the kernel's timeout.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5  # type: ignore[index]
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

@@ -4,16 +4,26 @@
 object (field errors, the throttle's wait, a domain error's context). Domain errors from the
 services (any ``core.errors.DomainError``, Django's ``ValidationError``) map here, so views
 stay thin.
+
+An outage is not a bug: a database or broker that is down or does not answer in time (the
+driver's connection and timeout errors, the hand-off's ``HandoffError``, which is a kombu
+``OperationalError``) answers 503 with ``Retry-After``, in the same shape, on every path under
+/api/ (DRF views here, anything else through ``handler500``). Everything else unexpected stays
+500.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from kombu.exceptions import OperationalError as BrokerOperationalError
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -21,6 +31,55 @@ from rest_framework.views import set_rollback
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
+# What an outage's answer tells clients to wait before they ask again.
+RETRY_AFTER_SECONDS = 5
+
+
+def _outage_classes() -> dict[str, tuple[type[BaseException], ...]]:
+    database: list[type[BaseException]] = [DatabaseOperationalError, DatabaseInterfaceError]
+    broker: list[type[BaseException]] = [BrokerOperationalError]
+    try:  # the drivers' own errors, when one escapes Django's or kombu's wrapping
+        import psycopg
+
+        database += [psycopg.OperationalError, psycopg.InterfaceError]
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    try:
+        import redis
+
+        broker += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    return {"database": tuple(database), "broker": tuple(broker)}
+
+
+_OUTAGES = _outage_classes()
+
+_OUTAGE_MESSAGES = {
+    "database": "The database is unavailable; try again later.",
+    "broker": "The task queue is unavailable; what was recorded stays recorded; try again later.",
+}
+
+
+def outage_of(exc: BaseException | None) -> str | None:
+    """The dependency an exception says is unavailable ("database", "broker"), or None."""
+    for part, classes in _OUTAGES.items():
+        if isinstance(exc, classes):
+            return part
+    return None
+
+
+def _outage_answer(part: str, exc: BaseException) -> tuple[dict[str, Any], dict[str, str]]:
+    # The driver's text stays in the log (it may name hosts); the answer names the part.
+    logger.warning("%s unavailable: %s", part, type(exc).__name__)
+    body = error_body(
+        f"{part}_unavailable",
+        _OUTAGE_MESSAGES[part],
+        {"dependency": part, "retry_after_seconds": RETRY_AFTER_SECONDS},
+    )
+    return body, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
 
 _CODES: dict[type[exceptions.APIException], str] = {
     exceptions.ValidationError: "invalid",
@@ -102,6 +161,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             headers["Retry-After"] = str(int(wait))
         set_rollback()
         return Response(_api_exception_body(exc), status=exc.status_code, headers=headers)
+    part = outage_of(exc)
+    if part is not None:
+        set_rollback()
+        body, headers = _outage_answer(part, exc)
+        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
     # A bug: log it with its traceback (Sentry picks it up) and answer in the same shape.
     logger.exception("unhandled error in an API view")
     set_rollback()
@@ -124,9 +188,20 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return JsonResponse(error_body("not_found", "Not found."), status=404)
 
 
-def json_server_error(request: HttpRequest) -> JsonResponse:
+def json_server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django calls it while handling the exception, so an outage is still known
+    here: 503 with Retry-After (JSON under /api/), a bug 500."""
+    exc = sys.exception()
+    part = outage_of(exc)
+    if part is not None and exc is not None:
+        body, headers = _outage_answer(part, exc)
+        if _is_api(request):
+            return JsonResponse(body, status=503, headers=headers)
+        return HttpResponse(
+            body["message"], status=503, headers=headers, content_type="text/plain; charset=utf-8"
+        )
     if not _is_api(request):
         from django.views.defaults import server_error
 
-        return server_error(request)  # type: ignore[return-value]
+        return server_error(request)
     return JsonResponse(error_body("server_error", "Internal server error."), status=500)
