@@ -1,13 +1,28 @@
-"""The admin console for the market model. On-chain facts are read-only here."""
+"""The admin console for the market model. On-chain facts are read-only here.
+
+The run-time settings (chains, tokens, pools, thresholds, the execution control) are edited
+from the version the page was opened at: the form carries it in a hidden field, and a save
+made from an older version shows an error instead of overwriting (the check is the services'
+own, config_bus.locked). Each change raises the version and the configuration epoch, so every
+process reloads within two seconds; the page shows the object's audit history.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from accounts.admin_audit import AuditedAdminMixin, ReadOnlyAdminMixin
-from accounts.audit import AuditAction
+from accounts.audit import AuditAction, snapshot
+from accounts.models import AuditEvent
+from arbitrage.errors import ArbitrageError
 from arbitrage.models import (
     Chain,
     Dex,
@@ -19,17 +34,117 @@ from arbitrage.models import (
     Token,
     Trade,
 )
+from arbitrage.services import config_bus, market
+
+HISTORY_ROWS = 50
+
+
+class VersionedForm(forms.ModelForm[Any]):
+    """A model form that carries the version it was opened at, and refuses a stale save."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        expected = cleaned.get("expected_version")
+        if self.instance.pk is not None and expected is not None:
+            current = (
+                type(self.instance)
+                ._default_manager.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if current is not None and current != expected:
+                raise ValidationError(
+                    f"Changed by someone else since you opened it (version {expected}, now "
+                    f"{current}): reload the page and make the change again.",
+                    code="conflict",
+                )
+        return cleaned
+
+
+class VersionedAdminMixin(AuditedAdminMixin):
+    """Saves through the services' versioned change (locked at the version the form was opened
+    at, the version raised, audited, the configuration epoch raised)."""
+
+    form: type[forms.ModelForm[Any]] = VersionedForm
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+                config_bus.config_changed(what=f"{obj._meta.label_lower}:{obj.pk}")
+            return
+        expected = form.cleaned_data.get("expected_version")
+        try:
+            with transaction.atomic():
+                row = config_bus.locked(type(obj), obj.pk, expected)
+                before = snapshot(row, self.audit_fields)
+                # The form's fields onto the row as it is now (the sync may have moved the
+                # reserves since the page was read: those stay as they are).
+                names = {f.name for f in row._meta.concrete_fields} & set(form.cleaned_data)
+                for name in names:
+                    field = row._meta.get_field(name)
+                    setattr(row, field.attname, getattr(obj, field.attname))
+                config_bus.changed_row(
+                    row,
+                    before,
+                    action=self.audit_updated,
+                    actor=request.user,
+                    fields=self.audit_fields,
+                )
+                obj.version = row.version
+        except ArbitrageError as exc:  # saved by someone else between the form's check and now
+            self.message_user(request, exc.message, messages.ERROR)  # type: ignore[attr-defined]
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            config_bus.config_changed(what=f"{obj._meta.label_lower}:{obj.pk}")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            config_bus.config_changed(what="bulk delete")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return (*fields, "version", "audit_history") if obj else fields
+
+    @admin.display(description="history (audit log)")
+    def audit_history(self, obj: Model) -> str:
+        events = AuditEvent.objects.filter(
+            target_type=obj._meta.label_lower, target_id=str(obj.pk)
+        ).order_by("-sequence")[:HISTORY_ROWS]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (e.created_at, e.action, e.actor_username or "system", e.before, e.after)
+                for e in events
+            ),
+        )
+        return format_html(
+            "<table><tr><th>when</th><th>what</th><th>who</th><th>before</th><th>after</th>"
+            "</tr>{}</table>",
+            rows,
+        )
 
 
 @admin.register(Chain)
-class ChainAdmin(AuditedAdminMixin, admin.ModelAdmin[Chain]):
+class ChainAdmin(VersionedAdminMixin, admin.ModelAdmin[Chain]):
     list_display = ("chain_id", "name", "native_symbol", "block_time_ms", "active")
     list_filter = ("active",)
     search_fields = ("name", "=chain_id")
 
 
 @admin.register(Token)
-class TokenAdmin(AuditedAdminMixin, admin.ModelAdmin[Token]):
+class TokenAdmin(VersionedAdminMixin, admin.ModelAdmin[Token]):
     list_display = (
         "symbol",
         "address",
@@ -47,16 +162,25 @@ class TokenAdmin(AuditedAdminMixin, admin.ModelAdmin[Token]):
         self, request: HttpRequest, obj: Token | None = None
     ) -> tuple[str, ...]:
         # Address and decimals are on-chain facts: fixed once the token exists.
-        return ("chain", "address", "decimals") if obj else ()
+        return ("chain", "address", "decimals", "version", "audit_history") if obj else ()
+
+    def _set_blocked(self, request: HttpRequest, queryset: QuerySet[Token], blocked: bool) -> int:
+        count = 0
+        with transaction.atomic():
+            for token in queryset:
+                if token.is_blocked != blocked:
+                    market.token_update(token=token, is_blocked=blocked, actor=request.user)
+                    count += 1
+        return count
 
     @admin.action(description="Block the selected tokens (never traded)")
     def block_tokens(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
-        count = self.audited_update(request, queryset, is_blocked=True)
+        count = self._set_blocked(request, queryset, True)
         self.message_user(request, f"Blocked {count} token(s).", messages.SUCCESS)
 
     @admin.action(description="Unblock the selected tokens")
     def unblock_tokens(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
-        count = self.audited_update(request, queryset, is_blocked=False)
+        count = self._set_blocked(request, queryset, False)
         self.message_user(request, f"Unblocked {count} token(s).", messages.SUCCESS)
 
 
@@ -69,7 +193,7 @@ class DexAdmin(AuditedAdminMixin, admin.ModelAdmin[Dex]):
 
 
 @admin.register(Pool)
-class PoolAdmin(AuditedAdminMixin, admin.ModelAdmin[Pool]):
+class PoolAdmin(VersionedAdminMixin, admin.ModelAdmin[Pool]):
     list_display = (
         "address",
         "pair",
@@ -99,17 +223,37 @@ class PoolAdmin(AuditedAdminMixin, admin.ModelAdmin[Pool]):
     def get_readonly_fields(self, request: HttpRequest, obj: Pool | None = None) -> tuple[str, ...]:
         on_chain = ("reserve0", "reserve1", "last_synced_block", "created_block")
         if obj:
-            return ("chain", "dex", "address", "token0", "token1", *on_chain)
+            return (
+                "chain",
+                "dex",
+                "address",
+                "token0",
+                "token1",
+                *on_chain,
+                "version",
+                "audit_history",
+            )
         return on_chain
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[Pool], active: bool) -> int:
+        """Each pool through the versioned change: its version and the epoch raised, so every
+        warm engine (the fast lane's included) takes a re-activated pool back within 2 s."""
+        count = 0
+        with transaction.atomic():
+            for pool in queryset:
+                if pool.active != active:
+                    market.pool_update(pool=pool, active=active, actor=request.user)
+                    count += 1
+        return count
 
     @admin.action(description="Activate the selected pools")
     def activate_pools(self, request: HttpRequest, queryset: QuerySet[Pool]) -> None:
-        count = self.audited_update(request, queryset, active=True)
+        count = self._set_active(request, queryset, True)
         self.message_user(request, f"Activated {count} pool(s).", messages.SUCCESS)
 
     @admin.action(description="Deactivate the selected pools")
     def deactivate_pools(self, request: HttpRequest, queryset: QuerySet[Pool]) -> None:
-        count = self.audited_update(request, queryset, active=False)
+        count = self._set_active(request, queryset, False)
         self.message_user(request, f"Deactivated {count} pool(s).", messages.SUCCESS)
 
 
@@ -122,7 +266,7 @@ class ReserveSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ReserveSnapshot]
 
 
 @admin.register(Threshold)
-class ThresholdAdmin(AuditedAdminMixin, admin.ModelAdmin[Threshold]):
+class ThresholdAdmin(VersionedAdminMixin, admin.ModelAdmin[Threshold]):
     audit_created = AuditAction.CONFIG_CREATED
     audit_updated = AuditAction.CONFIG_UPDATED
     audit_deleted = AuditAction.CONFIG_DELETED
@@ -193,7 +337,7 @@ class TradeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Trade]):
 
 
 @admin.register(ExecutionControl)
-class ExecutionControlAdmin(AuditedAdminMixin, admin.ModelAdmin[ExecutionControl]):
+class ExecutionControlAdmin(VersionedAdminMixin, admin.ModelAdmin[ExecutionControl]):
     audit_created = AuditAction.CONFIG_CREATED
     audit_updated = AuditAction.CONFIG_UPDATED
     audit_deleted = AuditAction.CONFIG_DELETED

@@ -19,6 +19,8 @@ class ArbitrageErrorCode(StrEnum):
     CHAIN_MISMATCH = "chain_mismatch"
     RPC_ERROR = "rpc_error"
     COMPLIANCE_BLOCKED = "compliance_blocked"
+    # An edit made from a version that is no longer current (optimistic locking).
+    CONFLICT = "conflict"
 
 
 _STATUS = {
@@ -30,6 +32,7 @@ _STATUS = {
     ArbitrageErrorCode.CHAIN_MISMATCH: 502,
     ArbitrageErrorCode.RPC_ERROR: 502,
     ArbitrageErrorCode.COMPLIANCE_BLOCKED: 403,
+    ArbitrageErrorCode.CONFLICT: 409,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_celery_beat.models import PeriodicTask
 from rest_framework import serializers
 
 from arbitrage.models import (
@@ -37,6 +38,7 @@ class ChainSerializer(serializers.ModelSerializer[Chain]):
             "native_symbol",
             "block_time_ms",
             "active",
+            "version",
             "created_at",
             "updated_at",
         )
@@ -55,6 +57,7 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
             "decimals",
             "is_fee_on_transfer",
             "is_blocked",
+            "version",
             "created_at",
             "updated_at",
         )
@@ -98,6 +101,8 @@ class PoolSerializer(serializers.ModelSerializer[Pool]):
             "last_synced_block",
             "created_block",
             "active",
+            "inactive_reason",
+            "version",
             "created_at",
             "updated_at",
         )
@@ -153,6 +158,104 @@ class PoolWriteSerializer(serializers.Serializer[Any]):
     )
 
 
+# --- Run-time settings: versioned edits (optimistic locking) -------------------------------
+
+VERSION_HELP = (
+    "The version the change was made from (as read, or as the ETag gave it; an If-Match header"
+    " does the same): a change from an older version is refused with 409."
+)
+
+
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1, max_value=MAX_BIGINT, required=False, help_text=VERSION_HELP
+    )
+
+
+class ChainSettingsSerializer(serializers.Serializer[Any]):
+    """A chain's run-time settings; every one optional (PATCH changes only those given)."""
+
+    rpc_urls = serializers.ListField(
+        child=serializers.CharField(max_length=500),
+        max_length=20,
+        required=False,
+        help_text="RPC endpoints in order of preference (http(s):// or ws(s)://).",
+    )
+    active = serializers.BooleanField(required=False)
+    block_time_ms = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+    version = version_field()
+
+
+class TokenSettingsSerializer(serializers.Serializer[Any]):
+    is_blocked = serializers.BooleanField(required=False, help_text="Never traded.")
+    is_fee_on_transfer = serializers.BooleanField(required=False)
+    version = version_field()
+
+
+class PoolSettingsSerializer(serializers.Serializer[Any]):
+    active = serializers.BooleanField(required=False)
+    inactive_reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    fee_ppm = serializers.IntegerField(
+        min_value=0, max_value=FEE_DENOMINATOR_PPM - 1, required=False
+    )
+    version = version_field()
+
+
+class ControlSettingsSerializer(serializers.Serializer[Any]):
+    """The kill switch, scanning and the in-flight, finality and staleness limits."""
+
+    execution_paused = serializers.BooleanField(required=False)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    scanning_enabled = serializers.BooleanField(required=False)
+    max_trades_in_flight = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    confirmations = serializers.IntegerField(min_value=1, max_value=32767, required=False)
+    max_state_lag_blocks = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    replace_after_blocks = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    version = version_field()
+
+
+class ScheduleSerializer(serializers.ModelSerializer[PeriodicTask]):
+    """A periodic task of Celery beat (its version is its last change, in microseconds)."""
+
+    every_seconds = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PeriodicTask
+        fields = (
+            "id",
+            "name",
+            "task",
+            "queue",
+            "enabled",
+            "every_seconds",
+            "last_run_at",
+            "total_run_count",
+            "version",
+            "date_changed",
+        )
+        read_only_fields = fields
+
+    def get_every_seconds(self, task: PeriodicTask) -> int | None:
+        from arbitrage.services.schedules import schedule_state
+
+        every: int | None = schedule_state(task)["every_seconds"]
+        return every
+
+    def get_version(self, task: PeriodicTask) -> int:
+        from arbitrage.services.schedules import schedule_version
+
+        return schedule_version(task)
+
+
+class ScheduleSettingsSerializer(serializers.Serializer[Any]):
+    every_seconds = serializers.IntegerField(min_value=1, max_value=86_400, required=False)
+    enabled = serializers.BooleanField(required=False)
+    version = serializers.IntegerField(
+        min_value=0, max_value=MAX_BIGINT, required=False, help_text=VERSION_HELP
+    )
+
+
 # --- Thresholds --------------------------------------------------------------------------
 
 
@@ -175,6 +278,7 @@ class ThresholdSerializer(serializers.ModelSerializer[Threshold]):
             "max_gas_price_wei",
             "max_daily_loss",
             "enabled",
+            "version",
             "created_at",
             "updated_at",
         )
@@ -191,9 +295,11 @@ class ThresholdSettingsSerializer(serializers.Serializer[Any]):
     max_gas_price_wei = AmountField(required=False, help_text="0 means no limit.")
     max_daily_loss = AmountField(required=False, help_text="0 means none allowed.")
     enabled = serializers.BooleanField(required=False)
+    version = version_field()
 
 
 class ThresholdCreateSerializer(ThresholdSettingsSerializer):
+    version = None  # type: ignore[assignment]  # a new threshold has no version to match
     chain = serializers.PrimaryKeyRelatedField(queryset=Chain.objects.all())
     start_token = serializers.PrimaryKeyRelatedField(
         queryset=Token.objects.all(), required=False, allow_null=True, default=None
@@ -212,8 +318,10 @@ class ExecutionControlSerializer(serializers.ModelSerializer[ExecutionControl]):
             "scanning_enabled",
             "max_trades_in_flight",
             "confirmations",
+            "max_state_lag_blocks",
             "replace_after_blocks",
             "reason",
+            "version",
             "updated_at",
         )
         read_only_fields = fields
@@ -221,10 +329,12 @@ class ExecutionControlSerializer(serializers.ModelSerializer[ExecutionControl]):
 
 class PauseSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=255)
+    version = version_field()
 
 
 class ScanningSerializer(serializers.Serializer[Any]):
     enabled = serializers.BooleanField()
+    version = version_field()
 
 
 # --- Opportunities and trades -------------------------------------------------------------

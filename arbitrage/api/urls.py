@@ -8,6 +8,7 @@ router.register("tokens", views.TokenViewSet, basename="token")
 router.register("dexes", views.DexViewSet, basename="dex")
 router.register("pools", views.PoolViewSet, basename="pool")
 router.register("thresholds", views.ThresholdViewSet, basename="threshold")
+router.register("schedules", views.ScheduleViewSet, basename="schedule")
 router.register("opportunities", views.OpportunityViewSet, basename="opportunity")
 router.register("trades", views.TradeViewSet, basename="trade")
 

@@ -11,30 +11,45 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from django_celery_beat.models import PeriodicTask
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
+from accounts.api.serializers import AuditEventSerializer
+from accounts.models import AuditEvent
 from arbitrage.api import filters
 from arbitrage.api.serializers import (
     CancelSerializer,
     ChainSerializer,
+    ChainSettingsSerializer,
     ChainWriteSerializer,
+    ControlSettingsSerializer,
     DexSerializer,
     DexWriteSerializer,
     ExecutionControlSerializer,
     OpportunitySerializer,
     PauseSerializer,
     PoolSerializer,
+    PoolSettingsSerializer,
     PoolWriteSerializer,
     ScanningSerializer,
+    ScheduleSerializer,
+    ScheduleSettingsSerializer,
     ThresholdCreateSerializer,
     ThresholdSerializer,
     ThresholdSettingsSerializer,
     TokenSerializer,
+    TokenSettingsSerializer,
     TokenWriteSerializer,
     TradeSerializer,
 )
@@ -49,7 +64,7 @@ from arbitrage.models import (
     Trade,
 )
 from arbitrage.pipeline import decisions as trades
-from arbitrage.services import control, market, thresholds
+from arbitrage.services import control, market, schedules, thresholds
 from core.api.errors import ErrorSerializer
 from core.api.permissions import ActionPermission
 
@@ -60,9 +75,110 @@ def _read(perm: str) -> dict[str, tuple[str, ...]]:
     return {"list": (perm,), "retrieve": (perm,)}
 
 
+# --- Optimistic locking: the version a change is made from, and the ETag of an answer -------
+
+_SETTINGS_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="A setting is not valid."),
+    409: OpenApiResponse(
+        ErrorSerializer, description="Changed since it was read (a stale version): read again."
+    ),
+}
+
+
+def expected_version(request: Request, body: dict[str, Any]) -> int | None:
+    """The version a change was made from: the body's `version`, else an If-Match header
+    (`"3"`, as the ETag gave it). None when the client gave neither."""
+    version = body.pop("version", None)
+    if version is not None:
+        return int(version)
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 18:
+        raise ValidationError({"If-Match": 'must be an ETag this API gave, e.g. "3"'})
+    return int(tag)
+
+
+def settings_from(
+    request: Request, serializer_class: type[Serializer[Any]]
+) -> tuple[dict[str, Any], int | None]:
+    """The request's validated settings and the version they were made from."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = dict(data.validated_data)
+    return values, expected_version(request, values)
+
+
+def with_etag(response: Response, row: Model | None) -> Response:
+    """The row's version as the answer's ETag (what If-Match takes back)."""
+    version = getattr(row, "version", None)
+    if version is not None:
+        response["ETag"] = f'"{version}"'
+    return response
+
+
+def history_of(row: Model) -> QuerySet[AuditEvent]:
+    """The audit rows of one object, oldest first: its versions' changes, who, when."""
+    return AuditEvent.objects.filter(
+        target_type=row._meta.label_lower, target_id=str(row.pk)
+    ).order_by("sequence")
+
+
 class _ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):
     permission_classes = (ActionPermission,)
     lookup_value_regex = ID
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        row = self.get_object()
+        return with_etag(Response(self.get_serializer(row).data), row)
+
+
+class _HistoryMixin:
+    """GET .../{id}/history/: the object's audit rows (its changes, before and after), for
+    those who may change it."""
+
+    @extend_schema(request=None, responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, pk: str) -> Response:
+        row = self.get_object()  # type: ignore[attr-defined]
+        return Response(AuditEventSerializer(history_of(row), many=True).data)
+
+
+class _SettingsMixin:
+    """PATCH .../{id}/: change some run-time settings of the row through `update` (a service
+    taking the row, `version` and `actor`), answering with the read form and the ETag."""
+
+    settings_serializer_class: type[Serializer[Any]]
+    settings_update: Callable[..., Model]
+    update_argument: str
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        row = self.get_object()  # type: ignore[attr-defined]
+        values, version = settings_from(request, self.settings_serializer_class)
+        updated = type(self).settings_update(
+            **{self.update_argument: row}, version=version, actor=request.user, **values
+        )
+        return with_etag(Response(self.get_serializer(updated).data), updated)  # type: ignore[attr-defined]
+
+
+def _settings_schema(write: type[Serializer[Any]], read: type[Serializer[Any]]) -> Any:
+    return extend_schema_view(
+        partial_update=extend_schema(
+            request=write,
+            responses={200: read, **_SETTINGS_ERRORS},
+            parameters=[IF_MATCH],
+        )
+    )
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag read (e.g. "3"): the change is refused with 409 if it is stale.',
+)
 
 
 class _UpsertViewSet(_ReadViewSet):
@@ -88,17 +204,27 @@ def _upsert_schema(write: type[Serializer[Any]], read: type[Serializer[Any]]) ->
 
 @extend_schema(tags=["market"])
 @_upsert_schema(ChainWriteSerializer, ChainSerializer)
-class ChainViewSet(_UpsertViewSet):
-    """Chains; admins create or update them (by EIP-155 chain id). The kill switch is per chain."""
+@_settings_schema(ChainSettingsSerializer, ChainSerializer)
+class ChainViewSet(_HistoryMixin, _SettingsMixin, _UpsertViewSet):
+    """Chains; admins create or update them (by EIP-155 chain id) and change their RPC endpoints
+    (versioned: PATCH with the version read). The kill switch is per chain."""
 
     queryset = Chain.objects.all()
     serializer_class = ChainSerializer
     write_serializer_class = ChainWriteSerializer
     upsert = staticmethod(market.chain_upsert)
+    settings_serializer_class = ChainSettingsSerializer
+    settings_update = staticmethod(market.chain_update)
+    update_argument = "chain"
     required_permissions = {
         **_read("arbitrage.view_chain"),
         "create": ("arbitrage.add_chain", "arbitrage.change_chain"),
+        "partial_update": ("arbitrage.change_chain",),
+        # A history names who changed what: for those who may change it.
+        "history": ("arbitrage.change_chain",),
         "control": ("arbitrage.view_executioncontrol",),
+        "control_update": ("arbitrage.change_executioncontrol",),
+        "control_history": ("arbitrage.change_executioncontrol",),
         "pause": ("arbitrage.change_executioncontrol",),
         "resume": ("arbitrage.change_executioncontrol",),
         "scanning": ("arbitrage.change_executioncontrol",),
@@ -116,53 +242,101 @@ class ChainViewSet(_UpsertViewSet):
     @extend_schema(request=None, responses=ExecutionControlSerializer)
     @action(detail=True, methods=["get"])
     def control(self, request: Request, pk: str) -> Response:
-        """The chain's execution control: the kill switch and scanning."""
-        return Response(ExecutionControlSerializer(self._control()).data)
+        """The chain's execution control: the kill switch, scanning and the limits (ETag: its
+        version)."""
+        row = self._control()
+        return with_etag(Response(ExecutionControlSerializer(row).data), row)
 
-    @extend_schema(request=PauseSerializer, responses=ExecutionControlSerializer)
+    @extend_schema(
+        request=ControlSettingsSerializer,
+        responses={200: ExecutionControlSerializer, **_SETTINGS_ERRORS},
+        parameters=[IF_MATCH],
+    )
+    @control.mapping.patch
+    def control_update(self, request: Request, pk: str) -> Response:
+        """Change the kill switch, scanning or the limits, from the version read."""
+        chain = self.get_object()
+        values, version = settings_from(request, ControlSettingsSerializer)
+        row = control.control_update(chain=chain, version=version, actor=request.user, **values)
+        return with_etag(Response(ExecutionControlSerializer(row).data), row)
+
+    @extend_schema(request=None, responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="control/history", pagination_class=None)
+    def control_history(self, request: Request, pk: str) -> Response:
+        """The audit rows of the chain's execution control: every change, before and after."""
+        row = ExecutionControl.objects.filter(chain=self.get_object()).first()
+        events = history_of(row) if row is not None else AuditEvent.objects.none()
+        return Response(AuditEventSerializer(events, many=True).data)
+
+    @extend_schema(
+        request=PauseSerializer,
+        responses={200: ExecutionControlSerializer, 409: _SETTINGS_ERRORS[409]},
+        parameters=[IF_MATCH],
+    )
     @action(detail=True, methods=["post"], url_path="control/pause")
     def pause(self, request: Request, pk: str) -> Response:
         """Kill switch on: nothing is signed or sent on this chain until resumed."""
         chain = self.get_object()
-        data = PauseSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        values, version = settings_from(request, PauseSerializer)
         result = control.execution_pause(
-            chain=chain, reason=data.validated_data["reason"], actor=request.user
+            chain=chain,
+            reason=values["reason"],
+            version=version,
+            actor=request.user,
         )
-        return Response(ExecutionControlSerializer(result).data)
+        return with_etag(Response(ExecutionControlSerializer(result).data), result)
 
-    @extend_schema(request=None, responses=ExecutionControlSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: ExecutionControlSerializer, 409: _SETTINGS_ERRORS[409]},
+        parameters=[IF_MATCH],
+    )
     @action(detail=True, methods=["post"], url_path="control/resume")
     def resume(self, request: Request, pk: str) -> Response:
         """Kill switch off: execution may resume on this chain."""
-        result = control.execution_resume(chain=self.get_object(), actor=request.user)
-        return Response(ExecutionControlSerializer(result).data)
+        result = control.execution_resume(
+            chain=self.get_object(), version=expected_version(request, {}), actor=request.user
+        )
+        return with_etag(Response(ExecutionControlSerializer(result).data), result)
 
-    @extend_schema(request=ScanningSerializer, responses=ExecutionControlSerializer)
+    @extend_schema(
+        request=ScanningSerializer,
+        responses={200: ExecutionControlSerializer, 409: _SETTINGS_ERRORS[409]},
+        parameters=[IF_MATCH],
+    )
     @action(detail=True, methods=["post"], url_path="control/scanning")
     def scanning(self, request: Request, pk: str) -> Response:
         """Start or stop scanning this chain for opportunities."""
         chain = self.get_object()
-        data = ScanningSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        values, version = settings_from(request, ScanningSerializer)
         result = control.scanning_set(
-            chain=chain, enabled=data.validated_data["enabled"], actor=request.user
+            chain=chain,
+            enabled=values["enabled"],
+            version=version,
+            actor=request.user,
         )
-        return Response(ExecutionControlSerializer(result).data)
+        return with_etag(Response(ExecutionControlSerializer(result).data), result)
 
 
 @extend_schema(tags=["market"])
 @_upsert_schema(TokenWriteSerializer, TokenSerializer)
-class TokenViewSet(_UpsertViewSet):
-    """Tokens; admins create or update them (by chain and address)."""
+@_settings_schema(TokenSettingsSerializer, TokenSerializer)
+class TokenViewSet(_HistoryMixin, _SettingsMixin, _UpsertViewSet):
+    """Tokens; admins create or update them (by chain and address), and block or unblock them
+    (versioned: PATCH with the version read)."""
 
     queryset = Token.objects.all()
     serializer_class = TokenSerializer
     write_serializer_class = TokenWriteSerializer
     upsert = staticmethod(market.token_upsert)
+    settings_serializer_class = TokenSettingsSerializer
+    settings_update = staticmethod(market.token_update)
+    update_argument = "token"
     required_permissions = {
         **_read("arbitrage.view_token"),
         "create": ("arbitrage.add_token", "arbitrage.change_token"),
+        "partial_update": ("arbitrage.change_token",),
+        "history": ("arbitrage.change_token",),
     }
     filterset_class = filters.TokenFilter
     ordering_fields = ("id", "symbol", "address")
@@ -189,16 +363,23 @@ class DexViewSet(_UpsertViewSet):
 
 @extend_schema(tags=["market"])
 @_upsert_schema(PoolWriteSerializer, PoolSerializer)
-class PoolViewSet(_UpsertViewSet):
-    """Pools with their last synced reserves; admins register pools."""
+@_settings_schema(PoolSettingsSerializer, PoolSerializer)
+class PoolViewSet(_HistoryMixin, _SettingsMixin, _UpsertViewSet):
+    """Pools with their last synced reserves; admins register pools, and activate or
+    deactivate them (versioned: PATCH with the version read)."""
 
     queryset = Pool.objects.all()
     serializer_class = PoolSerializer
     write_serializer_class = PoolWriteSerializer
     upsert = staticmethod(market.pool_upsert)
+    settings_serializer_class = PoolSettingsSerializer
+    settings_update = staticmethod(market.pool_update)
+    update_argument = "pool"
     required_permissions = {
         **_read("arbitrage.view_pool"),
         "create": ("arbitrage.add_pool", "arbitrage.change_pool"),
+        "partial_update": ("arbitrage.change_pool",),
+        "history": ("arbitrage.change_pool",),
     }
     filterset_class = filters.PoolFilter
     ordering_fields = ("id", "address", "updated_at")
@@ -209,7 +390,7 @@ class PoolViewSet(_UpsertViewSet):
 
 
 @extend_schema(tags=["thresholds"])
-class ThresholdViewSet(_ReadViewSet, mixins.DestroyModelMixin):
+class ThresholdViewSet(_HistoryMixin, _ReadViewSet, mixins.DestroyModelMixin):
     """Strategy thresholds per chain and start token; operators and admins change them."""
 
     queryset = Threshold.objects.all()
@@ -218,6 +399,7 @@ class ThresholdViewSet(_ReadViewSet, mixins.DestroyModelMixin):
         **_read("arbitrage.view_threshold"),
         "create": ("arbitrage.add_threshold",),
         "partial_update": ("arbitrage.change_threshold",),
+        "history": ("arbitrage.change_threshold",),
         "destroy": ("arbitrage.delete_threshold",),
     }
     filterset_class = filters.ThresholdFilter
@@ -231,18 +413,61 @@ class ThresholdViewSet(_ReadViewSet, mixins.DestroyModelMixin):
         threshold = thresholds.threshold_create(**data.validated_data, actor=request.user)
         return Response(ThresholdSerializer(threshold).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ThresholdSettingsSerializer, responses=ThresholdSerializer)
+    @extend_schema(
+        request=ThresholdSettingsSerializer,
+        responses={200: ThresholdSerializer, **_SETTINGS_ERRORS},
+        parameters=[IF_MATCH],
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
+        """Change some settings, from the version read (body `version` or If-Match)."""
         threshold = self.get_object()
-        data = ThresholdSettingsSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        values, version = settings_from(request, ThresholdSettingsSerializer)
         threshold = thresholds.threshold_update(
-            threshold=threshold, **data.validated_data, actor=request.user
+            threshold=threshold, version=version, **values, actor=request.user
         )
-        return Response(ThresholdSerializer(threshold).data)
+        return with_etag(Response(ThresholdSerializer(threshold).data), threshold)
 
     def perform_destroy(self, instance: Threshold) -> None:
         thresholds.threshold_delete(threshold=instance, actor=self.request.user)
+
+
+# --- Schedules -----------------------------------------------------------------------------
+
+
+@extend_schema(tags=["schedules"])
+class ScheduleViewSet(_HistoryMixin, _ReadViewSet):
+    """Celery beat's periodic tasks (sync, confirm, reconcile per chain); admins change how
+    often each runs or switch it off, from the version read. Beat reloads them by itself."""
+
+    queryset = PeriodicTask.objects.select_related("interval").all()
+    serializer_class = ScheduleSerializer
+    required_permissions = {
+        "list": ("django_celery_beat.view_periodictask",),
+        "retrieve": ("django_celery_beat.view_periodictask",),
+        "partial_update": ("django_celery_beat.change_periodictask",),
+        "history": ("django_celery_beat.change_periodictask",),
+    }
+    ordering_fields = ("id", "name")
+    ordering = ("id",)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        task = self.get_object()
+        response = Response(ScheduleSerializer(task).data)
+        response["ETag"] = f'"{schedules.schedule_version(task)}"'
+        return response
+
+    @extend_schema(
+        request=ScheduleSettingsSerializer,
+        responses={200: ScheduleSerializer, **_SETTINGS_ERRORS},
+        parameters=[IF_MATCH],
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        values, version = settings_from(request, ScheduleSettingsSerializer)
+        task = schedules.schedule_update(task=task, version=version, actor=request.user, **values)
+        response = Response(ScheduleSerializer(task).data)
+        response["ETag"] = f'"{schedules.schedule_version(task)}"'
+        return response
 
 
 # --- Opportunities and trades --------------------------------------------------------------
@@ -279,10 +504,23 @@ class OpportunityViewSet(_ReadViewSet):
         )
         return Response(TradeSerializer(trade).data)
 
-    @extend_schema(request=None, responses={202: TradeSerializer, **_DECISION_ERRORS})
+    @extend_schema(
+        request=None,
+        responses={
+            202: TradeSerializer,
+            **_DECISION_ERRORS,
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="Approved, but the queue is unavailable: the reconciler executes"
+                " the trade later (or asking again queues it). Retry-After says when to ask.",
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def execute(self, request: Request, pk: str) -> Response:
-        """Approve and queue the execution (in the configured mode: dry_run unless live)."""
+        """Approve and queue the execution (in the configured mode: dry_run unless live). With
+        the broker down the trade stays approved and the answer is 503 (see
+        docs/resilience.md)."""
         opportunity = self.get_object()
         trade = trades.trade_execute_request(
             opportunity_id=opportunity.pk, mode=settings.ARBX_EXECUTION_MODE, actor=request.user

@@ -126,7 +126,7 @@ def cycle_addresses(opportunity: Opportunity) -> list[str]:
 def compliance_refuse(trade: Trade, refusal: str) -> None:
     """A trade the compliance gate refuses: rejected with the reason, counted, and audited
     where compliance officers see it too."""
-    _finish(trade, Trade.State.REJECTED, refusal)
+    trade_finish(trade, Trade.State.REJECTED, refusal)
     gate.refused("trade")
     audit_record(
         action=AuditAction.COMPLIANCE_TRADE_REFUSED,
@@ -172,7 +172,9 @@ def _audit(trade: Trade, action: AuditAction, **after: object) -> None:
     )
 
 
-def _finish(trade: Trade, state: str, error: str = "") -> None:
+def trade_finish(trade: Trade, state: str, error: str = "") -> None:
+    """End a trade (locked by the caller) in `state` with its reason, audited; its
+    opportunity says how it ended."""
     trade.state = state
     trade.error = error[:2000]
     trade.finished_at = timezone.now()
@@ -209,7 +211,8 @@ def _locked(trade_id: int) -> Trade:
     )
 
 
-def _locked_in(trade_id: int, state: str) -> Trade | None:
+def locked_in(trade_id: int, state: str) -> Trade | None:
+    """The trade, locked, when it is in `state`; else None (another step moved it on)."""
     trade = _locked(trade_id)
     return trade if trade.state == state else None
 
@@ -248,14 +251,16 @@ def _refused_up_front(trade: Trade, control: ExecutionControl) -> bool:
     no executor to call, before anything goes to the node."""
     refusal = kill_switch_refusal(control)
     if refusal:
-        _finish(trade, Trade.State.REJECTED, refusal)
+        trade_finish(trade, Trade.State.REJECTED, refusal)
         return True
     refusal = gate.trade_refusal(cycle_addresses(trade.opportunity))
     if refusal:
         compliance_refuse(trade, refusal)
         return True
     if not trade.opportunity.chain.executor_address:
-        _finish(trade, Trade.State.REJECTED, "no executor contract is configured for the chain")
+        trade_finish(
+            trade, Trade.State.REJECTED, "no executor contract is configured for the chain"
+        )
         return True
     return False
 
@@ -290,9 +295,9 @@ def _simulate(
     result, reverted = reads.call_result, reads.call_reverted
     refusal = stale_refusal(
         found_at=opportunity.block_number, head=head.number, max_lag=control.max_state_lag_blocks
-    )
+    ) or ctx.client.lag_refusal(head.number, control.max_state_lag_blocks)
     if refusal:
-        _finish(trade, Trade.State.REJECTED, refusal)
+        trade_finish(trade, Trade.State.REJECTED, refusal)
         return False, None
     if head.number > opportunity.block_number:
         # Found in an older block (an operator's approval, a late delivery): the deadline
@@ -305,11 +310,11 @@ def _simulate(
             result, reverted = None, exc
     refusal = risk_refusal(trade, control, head.base_fee_per_gas, tip, threshold)
     if refusal:
-        _finish(trade, Trade.State.REJECTED, refusal)
+        trade_finish(trade, Trade.State.REJECTED, refusal)
         return False, None
     if reverted is not None or result is None:
         data = reverted.data if reverted is not None else None
-        _finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(data)}")
+        trade_finish(trade, Trade.State.REJECTED, f"simulation reverted: {decode_revert(data)}")
         return False, None
     simulated(
         trade,
@@ -340,7 +345,8 @@ def _sender(ctx: ExecutionContext, chain: Chain) -> str:
     return str(to_checksum_address("0x" + raw[12:32].hex()))
 
 
-def _fees(ctx: ExecutionContext) -> tuple[int, int]:
+def fees_now(ctx: ExecutionContext) -> tuple[int, int]:
+    """The fee cap and tip a transaction sent now offers (the head's base fee, the node's tip)."""
     head = ctx.client.block("latest")
     tip = ctx.client.max_priority_fee()
     return max_fee_per_gas(head.base_fee_per_gas, tip), tip
@@ -354,7 +360,7 @@ def _sign(ctx: ExecutionContext, trade: Trade, pending: int | None = None) -> bo
         raise RuntimeError("live execution needs a signer (ARBX_SIGNER_KEY)")
     chain = trade.opportunity.chain
     if kill_switch_engaged(chain):
-        _finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
+        trade_finish(trade, Trade.State.REJECTED, "kill switch engaged before signing")
         return False
     refusal = gate.trade_refusal(cycle_addresses(trade.opportunity))
     if refusal:
@@ -428,7 +434,7 @@ def _submit(ctx: ExecutionContext, trade_id: int, fresh: tuple[str, str] | None 
         except ChainRpcError as exc:
             send_error = exc
     with transaction.atomic():
-        trade = _locked_in(trade_id, Trade.State.SIGNED)
+        trade = locked_in(trade_id, Trade.State.SIGNED)
         if trade is None:
             return False
         try:
@@ -438,7 +444,7 @@ def _submit(ctx: ExecutionContext, trade_id: int, fresh: tuple[str, str] | None 
                 raise send_error
         except ChainRpcError as exc:
             if "nonce too low" in str(exc).lower():
-                _finish(trade, Trade.State.DROPPED, f"not sent: {exc.message}")
+                trade_finish(trade, Trade.State.DROPPED, f"not sent: {exc.message}")
                 return False
             raise
         trade.state = Trade.State.SUBMITTED
@@ -487,12 +493,18 @@ def opportunity_execute(
 
 
 def trades_recover(*, chain: Chain, ctx: ExecutionContext) -> int:
-    """Re-broadcast trades left signed by a worker that died before recording the send."""
+    """Re-broadcast trades left signed by a worker that died before recording the send. A node
+    error on one trade leaves it signed for the next pass and does not hold back the others."""
     count = 0
     for trade_id in Trade.objects.filter(
         opportunity__chain=chain, state=Trade.State.SIGNED
     ).values_list("pk", flat=True):
-        count += int(_submit(ctx, trade_id))
+        try:
+            count += int(_submit(ctx, trade_id))
+        except ChainRpcError as exc:
+            logger.warning(
+                "trade %s: not re-sent now (%s); the next pass tries again", trade_id, exc
+            )
     return count
 
 
@@ -508,7 +520,7 @@ def _receipt(ctx: ExecutionContext, trade: Trade) -> Any:
 def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
     """Check a submitted trade: confirm it after N blocks, replace it if stuck, drop it if gone."""
     with transaction.atomic():
-        trade = _locked_in(trade_id, Trade.State.SUBMITTED)
+        trade = locked_in(trade_id, Trade.State.SUBMITTED)
         if trade is None:
             return Trade.objects.get(pk=trade_id)
         chain = trade.opportunity.chain
@@ -526,20 +538,33 @@ def trade_confirm(*, trade_id: int, ctx: ExecutionContext) -> Trade:
                 trade.save(update_fields=["block_number"])
             return trade
         known = any(ctx.client.transaction(h) for h in trade.tx_hashes if h)
-        past_deadline = trade.deadline_block is not None and head > trade.deadline_block
+        # A transaction sent now lands in the next block at the soonest: past the deadline
+        # there, the executor would only revert (and burn the gas).
+        past_deadline = trade.deadline_block is not None and head + 1 > trade.deadline_block
         if not known:
             # Gone from the node: dropped from its pool, or its block left the chain.
             if past_deadline:
-                _finish(trade, Trade.State.DROPPED, "not mined before its deadline block")
+                trade_finish(trade, Trade.State.DROPPED, "not mined before its deadline block")
             elif (reason := _would_revert(ctx, trade)) is not None:
-                _finish(trade, Trade.State.DROPPED, f"vanished and would now revert: {reason}")
+                trade_finish(trade, Trade.State.DROPPED, f"vanished and would now revert: {reason}")
             else:
                 _broadcast(ctx, trade)  # same bytes, same nonce: never a second transaction
             return trade
         waited = head - (trade.submitted_block or head)
-        if waited >= control.replace_after_blocks:
+        if waited >= control.replace_after_blocks or (
+            past_deadline and not _cancelling(ctx, trade)
+        ):
+            # Past its deadline (a transaction back in the pool after a reorg, say) the execution
+            # could only revert if mined: its nonce is cancelled now, not after the wait.
             _replace(ctx, trade, cancel=past_deadline)
         return trade
+
+
+def _cancelling(ctx: ExecutionContext, trade: Trade) -> bool:
+    """Whether the trade's newest transaction is a cancellation (an empty self-transfer)."""
+    sent = ctx.client.transaction(trade.tx_hash) if trade.tx_hash else None
+    to = str((sent or {}).get("to") or "").lower()
+    return bool(to) and to == (trade.account or "").lower()
 
 
 def _settle(trade: Trade, receipt: Any) -> None:
@@ -550,16 +575,16 @@ def _settle(trade: Trade, receipt: Any) -> None:
     trade.effective_gas_price = int(receipt.get("effectiveGasPrice", 0))
     trade.tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
     if trade.account and str(receipt.get("to") or "").lower() == trade.account.lower():
-        _finish(trade, Trade.State.DROPPED, "cancelled: the nonce went to a self-transfer")
+        trade_finish(trade, Trade.State.DROPPED, "cancelled: the nonce went to a self-transfer")
     elif int(receipt["status"]) != 1:
         trade.realized_profit = 0
-        _finish(trade, Trade.State.FAILED, "reverted on chain")
+        trade_finish(trade, Trade.State.FAILED, "reverted on chain")
     else:
         executor_address = trade.opportunity.chain.executor_address
         events = cycle_executed_events(receipt, executor_address)
         trade.realized_profit = sum(int(e["profit"]) for e in events)
         trade.confirmed_at = timezone.now()
-        _finish(trade, Trade.State.CONFIRMED)
+        trade_finish(trade, Trade.State.CONFIRMED)
 
 
 def _would_revert(ctx: ExecutionContext, trade: Trade) -> str | None:
@@ -583,7 +608,7 @@ def _replace(ctx: ExecutionContext, trade: Trade, *, cancel: bool = False) -> No
         cancel = True  # never sign the cycle again: the nonce goes to a self-transfer
         logger.warning("trade %s: %s; cancelling its nonce", trade.pk, refusal)
     max_fee, tip = replacement_fees(
-        *_fees(ctx), trade.max_fee_per_gas, trade.max_priority_fee_per_gas
+        *fees_now(ctx), trade.max_fee_per_gas, trade.max_priority_fee_per_gas
     )
     if cancel:
         to, data, gas = ctx.signer.address, "0x", CANCEL_GAS

@@ -34,11 +34,11 @@ from arbitrage.chain.client import ChainRpcError
 from arbitrage.models import Chain, Trade
 from arbitrage.pipeline.execute import (
     ExecutionContext,
-    _fees,
-    _finish,
-    _locked_in,
+    fees_now,
+    locked_in,
     trade_confirm,
     trade_execute,
+    trade_finish,
     trades_recover,
 )
 from arbitrage.pipeline.nonces import nonce_lock
@@ -127,10 +127,10 @@ def _approved(
                 report.executed.append(trade_id)
             continue
         with transaction.atomic():
-            trade = _locked_in(trade_id, Trade.State.APPROVED)
+            trade = locked_in(trade_id, Trade.State.APPROVED)
             if trade is None:
                 continue  # its task ran meanwhile
-            _finish(trade, Trade.State.DROPPED, f"expired: never executed; {refusal}")
+            trade_finish(trade, Trade.State.DROPPED, f"expired: never executed; {refusal}")
             report.expired.append(trade_id)
 
 
@@ -162,15 +162,25 @@ def _nonces(chain: Chain, ctx: ExecutionContext, report: ReconcileReport) -> Non
         for nonce, trade_id in sorted(in_flight.items()):
             if nonce >= mined_count:
                 continue
-            trade = _locked_in(trade_id, Trade.State.SUBMITTED)
+            trade = locked_in(trade_id, Trade.State.SUBMITTED)
             if trade is None or any(ctx.client.receipt(h) for h in trade.tx_hashes if h):
                 continue  # mined: the confirm step books it
-            _finish(
+            trade_finish(
                 trade,
                 Trade.State.DROPPED,
                 f"nonce {nonce} was used on chain by a transaction the trade did not send",
             )
             report.dropped.append(trade_id)
+            # The transaction that took it is none of the trade's: recorded (once) as the
+            # nonces no row of ours holds are, below.
+            if _nonce_note(
+                chain,
+                signer.address,
+                nonce,
+                "used by a transaction the database does not know",
+                trade=trade_id,
+            ):
+                report.unknown_nonces.append(nonce)
         # Nonces the chain has used that no row of ours holds (from our first one on: what
         # the account sent before the product took it over is not ours to explain).
         others = _other_nonces(chain, signer.address)
@@ -196,7 +206,7 @@ def _cancel_nonce(chain: Chain, ctx: ExecutionContext, nonce: int, report: Recon
     """Send an empty self-transfer with `nonce` (the fee the confirm step would pay now)."""
     signer = ctx.signer
     assert signer is not None
-    max_fee, tip = _fees(ctx)
+    max_fee, tip = fees_now(ctx)
     tx = signer.sign(
         transaction_fields(
             chain_id=chain.chain_id,

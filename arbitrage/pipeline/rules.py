@@ -225,10 +225,14 @@ def max_fee_per_gas(base_fee: int, tip: int) -> int:
 def replacement_fees(
     max_fee: int, tip: int, old_max_fee: int | None, old_tip: int | None
 ) -> tuple[int, int]:
-    """The fee cap and tip of a transaction replacing one sent with the old ones."""
-    max_fee = max(max_fee, (old_max_fee or 0) * REPLACEMENT_BUMP_PERCENT // 100)
-    tip = max(tip, old_tip or 0) * REPLACEMENT_BUMP_PERCENT // 100 or 1
-    return max_fee, tip
+    """The fee cap and tip of a transaction replacing one sent with the old ones (`max_fee` and
+    `tip`: what a transaction sent now offers). Both at least the bump above the old ones, and
+    the cap never below the tip plus the room `max_fee` leaves for the base fee (a node refuses
+    a tip above the cap)."""
+    new_tip = max(tip, old_tip or 0) * REPLACEMENT_BUMP_PERCENT // 100 or 1
+    base_room = max(0, max_fee - tip)
+    new_max_fee = max(base_room + new_tip, (old_max_fee or 0) * REPLACEMENT_BUMP_PERCENT // 100)
+    return new_max_fee, new_tip
 
 
 # -- risk limits --------------------------------------------------------------------------

@@ -3,6 +3,11 @@
 Every function validates with ``full_clean()`` before saving, so the admin, the API,
 management commands and the sync task all refuse the same bad input with the same
 messages, naming the field.
+
+The run-time settings among them (a chain's RPC endpoints and activation, a token's block, a
+pool's activation and fee) are versioned: each change raises the row's version, an edit made
+from an older version is refused (409), and the configuration epoch is raised so that every
+process reloads (config_bus.py).
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import F
 
 from accounts.audit import AuditAction, audit_record, changed, snapshot
 from arbitrage.models import Chain, Dex, Pool, Token
+from arbitrage.services import config_bus
 from core.addresses import normalize_address
 from core.fields import to_exact_int
 
@@ -47,6 +54,10 @@ def _audit_upsert(obj: models.Model, before: dict[str, Any] | None, actor: Any) 
         audit_record(
             action=AuditAction.MARKET_UPDATED, actor=actor, target=obj, before=old, after=new
         )
+        if hasattr(obj, "version"):  # a run-time setting changed: raised, and heard everywhere
+            type(obj)._default_manager.filter(pk=obj.pk).update(version=F("version") + 1)
+            obj.version += 1
+            config_bus.config_changed(what=f"{obj._meta.label_lower}:{obj.pk}")
 
 
 def _before(obj: models.Model) -> dict[str, Any] | None:
@@ -183,3 +194,64 @@ def pool_upsert(
     pool.save()
     _audit_upsert(pool, before, actor)
     return pool
+
+
+# --- run-time settings: versioned edits (the admin and the API) ------------------------------
+
+CHAIN_SETTINGS = ("rpc_urls", "active", "block_time_ms")
+TOKEN_SETTINGS = ("is_blocked", "is_fee_on_transfer")
+POOL_SETTINGS = ("active", "inactive_reason", "fee_ppm")
+
+
+def _settings_update(  # noqa: PLR0917 - one private helper of the three updates below
+    model: type[models.Model],
+    pk: object,
+    names: tuple[str, ...],
+    values: dict[str, Any],
+    version: int | None,
+    actor: Any,
+) -> Any:
+    unknown = set(values) - set(names)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "not a run-time setting of this row"))
+    row = config_bus.locked(model, pk, version)
+    before = snapshot(row, names)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean()
+    config_bus.changed_row(
+        row, before, action=AuditAction.MARKET_UPDATED, actor=actor, fields=names
+    )
+    return row
+
+
+@transaction.atomic
+def chain_update(
+    *, chain: Chain, version: int | None = None, actor: Any = None, **values: Any
+) -> Chain:
+    """A chain's RPC endpoints (in order of preference), activation or block time."""
+    if "rpc_urls" in values:
+        values["rpc_urls"] = list(values["rpc_urls"] or [])
+    row: Chain = _settings_update(Chain, chain.pk, CHAIN_SETTINGS, values, version, actor)
+    return row
+
+
+@transaction.atomic
+def token_update(
+    *, token: Token, version: int | None = None, actor: Any = None, **values: Any
+) -> Token:
+    """A token blocked (never traded) or unblocked, or flagged as taking a fee on transfer."""
+    row: Token = _settings_update(Token, token.pk, TOKEN_SETTINGS, values, version, actor)
+    return row
+
+
+@transaction.atomic
+def pool_update(
+    *, pool: Pool, version: int | None = None, actor: Any = None, **values: Any
+) -> Pool:
+    """A pool activated or deactivated (with the reason), or its fee. Re-activated, it is back
+    in every warm engine within two seconds (the engines rebuild from the rows)."""
+    if values.get("active") is True and "inactive_reason" not in values:
+        values["inactive_reason"] = ""
+    row: Pool = _settings_update(Pool, pool.pk, POOL_SETTINGS, values, version, actor)
+    return row

@@ -1,4 +1,6 @@
-"""Writes to the strategy thresholds; each is audited in the same transaction."""
+"""Writes to the strategy thresholds; each is audited in the same transaction, raises the
+threshold's version (an edit made from an older version is refused: optimistic locking) and
+the configuration epoch (every process reloads within two seconds: config_bus.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.audit import AuditAction, audit_record, changed, snapshot
+from accounts.audit import AuditAction, audit_record, snapshot
 from arbitrage.models import Chain, Threshold, Token
+from arbitrage.services import config_bus
 from core.fields import to_exact_int
 
 AMOUNT_FIELDS = ("min_net_profit", "max_input", "max_gas_price_wei", "max_daily_loss")
@@ -65,6 +68,7 @@ def threshold_create(
     audit_record(
         action=AuditAction.CONFIG_CREATED, actor=actor, target=threshold, after=snapshot(threshold)
     )
+    config_bus.config_changed(what=f"threshold:{threshold.pk}")
     return threshold
 
 
@@ -79,10 +83,12 @@ def threshold_update(
     max_gas_price_wei: object = None,
     max_daily_loss: object = None,
     enabled: bool | None = None,
+    version: int | None = None,
     actor: Any = None,
 ) -> Threshold:
-    """Change some settings of a threshold (``None`` leaves a setting as it is)."""
-    threshold = Threshold.objects.select_for_update().get(pk=threshold.pk)
+    """Change some settings of a threshold (``None`` leaves a setting as it is). `version` is
+    the version the caller read: refused (409) when the threshold changed since."""
+    threshold = config_bus.locked(Threshold, threshold.pk, version)
     before = snapshot(threshold)
     amounts = {
         "min_net_profit": min_net_profit,
@@ -100,19 +106,18 @@ def threshold_update(
     ):
         if plain is not None:
             setattr(threshold, name, plain)
-    _save(threshold)
-    old, new = changed(before, snapshot(threshold))
-    if new:
-        audit_record(
-            action=AuditAction.CONFIG_UPDATED, actor=actor, target=threshold, before=old, after=new
-        )
+    threshold.full_clean()
+    config_bus.changed_row(threshold, before, action=AuditAction.CONFIG_UPDATED, actor=actor)
     return threshold
 
 
 @transaction.atomic
-def threshold_delete(*, threshold: Threshold, actor: Any = None) -> None:
-    threshold = Threshold.objects.select_for_update().get(pk=threshold.pk)
+def threshold_delete(
+    *, threshold: Threshold, version: int | None = None, actor: Any = None
+) -> None:
+    threshold = config_bus.locked(Threshold, threshold.pk, version)
     audit_record(
         action=AuditAction.CONFIG_DELETED, actor=actor, target=threshold, before=snapshot(threshold)
     )
+    config_bus.config_changed(what=f"threshold:{threshold.pk}")
     threshold.delete()

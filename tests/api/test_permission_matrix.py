@@ -77,6 +77,11 @@ def _body(method: str, path: str, ids: dict[str, int], personas) -> dict[str, An
             "min_net_profit": "5",
         },
         ("POST", "/api/v1/chains/{chain}/control/pause/"): lambda: {"reason": "incident"},
+        ("PATCH", "/api/v1/chains/{chain}/"): lambda: {"rpc_urls": ["http://127.0.0.1:8545"]},
+        ("PATCH", "/api/v1/chains/{chain}/control/"): lambda: {"max_trades_in_flight": 2},
+        ("PATCH", "/api/v1/tokens/{token}/"): lambda: {"is_blocked": True},
+        ("PATCH", "/api/v1/pools/{pool}/"): lambda: {"active": False},
+        ("PATCH", "/api/v1/schedules/{schedule}/"): lambda: {"every_seconds": 7},
         ("POST", "/api/v1/chains/{chain}/control/scanning/"): lambda: {"enabled": False},
         ("POST", "/api/v1/opportunities/{opportunity}/cancel/"): lambda: {"reason": "stale"},
         ("POST", "/api/v1/users/"): lambda: {

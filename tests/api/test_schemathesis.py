@@ -47,6 +47,7 @@ _RESOURCE_ROW = {
     "dexes": "dex",
     "pools": "pool",
     "thresholds": "threshold",
+    "schedules": "schedule",
     "opportunities": "opportunity",
     "trades": "trade",
     "users": "user",

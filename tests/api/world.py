@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django_celery_beat.models import PeriodicTask
+
 from accounts.audit import AuditAction, audit_record
 from accounts.models import AuditEvent, User
 from arbitrage.models import (
@@ -16,6 +18,7 @@ from arbitrage.models import (
     Token,
     Trade,
 )
+from arbitrage.services.schedules import schedules_install
 from compliance import kyc
 from compliance.models import (
     KycCase,
@@ -46,6 +49,7 @@ class World:
     pool: Pool
     threshold: Threshold
     control: ExecutionControl
+    schedule: PeriodicTask
     opportunity: Opportunity
     trade: Trade
     user: User
@@ -133,6 +137,7 @@ def build_world() -> World:
         pool=pool,
         threshold=threshold,
         control=ExecutionControl.objects.create(chain=chain),
+        schedule=schedules_install(chain=chain)[0],
         opportunity=opportunity,
         trade=TradeFactory(opportunity=traded),
         user=user,

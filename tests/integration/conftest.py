@@ -98,5 +98,8 @@ def live(settings, monkeypatch):
 def lane(local_chain, live):
     """The watcher's fast lane on a market traded out first: a test's mispricing is all there
     is to trade."""
+    from arbitrage.services import config_bus
+
     settle(local_chain)
-    return FastLane(chain=local_chain, ctx=pipeline.execution_context(local_chain))
+    yield FastLane(chain=local_chain, ctx=pipeline.execution_context(local_chain))
+    config_bus.stop()  # its poll thread's connection must not outlive the test database

@@ -29,7 +29,7 @@ def product_env(**extra: str) -> dict[str, str]:
     with anvil's first development key (development only), and `extra` on top."""
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return dict(
+    env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=url,
@@ -37,8 +37,9 @@ def product_env(**extra: str) -> dict[str, str]:
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         ARBX_EXECUTION_MODE="live",
         ARBX_SIGNER_KEY=DEV_KEYS[0],  # anvil's public development key
-        **extra,
     )
+    env.update(extra)
+    return env
 
 
 def celery_worker(

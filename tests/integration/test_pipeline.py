@@ -539,7 +539,7 @@ def test_a_cancel_racing_an_execution_finishing_the_trade_waits_and_does_not_dea
 
     from arbitrage.errors import ArbitrageError
     from arbitrage.pipeline.decisions import trade_cancel
-    from arbitrage.pipeline.execute import _finish, _locked
+    from arbitrage.pipeline.execute import _locked, trade_finish
 
     trade_id = approved_trade_for_a_mispricing(local_chain, market, client, trader)
     opportunity_id = Trade.objects.get(pk=trade_id).opportunity_id
@@ -553,7 +553,7 @@ def test_a_cancel_racing_an_execution_finishing_the_trade_waits_and_does_not_dea
                 held.set()
                 cancelling.wait(10)
                 time.sleep(0.5)  # the cancel is now waiting for a lock
-                _finish(trade, Trade.State.REJECTED, "simulation reverted: test")
+                trade_finish(trade, Trade.State.REJECTED, "simulation reverted: test")
         except Exception as exc:
             outcome["execution"] = exc
         finally:

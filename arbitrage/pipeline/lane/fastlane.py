@@ -27,6 +27,7 @@ engine from the rows.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from django.db import close_old_connections
 
 from arbitrage.chain import abi
 from arbitrage.chain.client import BlockHeader
+from arbitrage.chain.registry import client_for_chain
 from arbitrage.models import Chain, ExecutionControl, Opportunity, Pool, Trade
 from arbitrage.pipeline.execute import ExecutionContext, opportunity_execute
 from arbitrage.pipeline.lane.laps import Laps
@@ -56,6 +58,7 @@ from arbitrage.pipeline.sync.logs import (
     our_executions,
     sync_reserves,
 )
+from arbitrage.services import config_bus
 from arbitrage.services.control import control_for
 
 logger = logging.getLogger(__name__)
@@ -68,11 +71,30 @@ class FastLane:
     last: BlockHeader | None = None  # the last block whose changes the engine holds
     state: LaneState | None = None  # what it plans with (PostgreSQL: see sql.py)
     addresses: dict[str, int] = field(default_factory=dict)  # pool address (lower) -> pk
+    reloads: int = 0  # run-time configuration changes applied (services/config_bus.py)
+
+    def __post_init__(self) -> None:
+        config_bus.on_change(self.config_changed)
+        config_bus.start()
+
+    def config_changed(self) -> None:
+        """A run-time setting changed (a threshold, a switch, a pool or token's activation, an
+        RPC endpoint): the engine was dropped (config_bus's hooks); the lane starts again from
+        the rows, its state read anew, on a node client made from the chain's endpoints."""
+        self.last = self.state = None
+        self.reloads += 1
+        try:
+            self.chain.refresh_from_db()
+            self.ctx = dataclasses.replace(self.ctx, client=client_for_chain(self.chain))
+        except Exception:
+            logger.exception("fast lane: chain %s client not remade", self.chain.chain_id)
+        logger.info("fast lane: configuration reloaded (%s)", self.reloads)
 
     def on_head(self, head: BlockHeader) -> list[Trade]:
         """Trade the block's best cycles; the trades it made (sent, or recorded in a dry run).
         Never raises: on any error the lane steps aside until the database has caught up."""
         try:
+            config_bus.refresh()  # a flag check unless the configuration changed
             if not self._continues(head):
                 return []
             return self._trade(head)

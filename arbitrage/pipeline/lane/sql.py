@@ -365,8 +365,11 @@ def _record(
                 head.number != opportunity.block_number
                 or node.call_result is None
                 or node.pending is None
+                or ctx.client.lag_refusal(head.number, state.control.max_state_lag_blocks)
             ):
-                return FALLBACK  # a newer head (simulated again there) or a revert: recorded
+                # A newer head (simulated again there), a revert or a lagging node: the ORM
+                # path records it.
+                return FALLBACK
             if limits_refusal(
                 amount_in=opportunity.amount_in,
                 threshold=threshold,
