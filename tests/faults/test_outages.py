@@ -224,13 +224,13 @@ def _database_url(port: int | None = None) -> str:
 
 def _env(broker: str, **overrides: str) -> dict[str, str]:
     """A product process on `broker`, dry-run unless told otherwise."""
-    return product_env(
-        DATABASE_URL=_database_url(),
-        REDIS_URL=broker,
-        CELERY_BROKER_URL=broker,
-        ARBX_EXECUTION_MODE="dry_run",
-        **overrides,
-    )
+    env = {
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": broker,
+        "CELERY_BROKER_URL": broker,
+        "ARBX_EXECUTION_MODE": "dry_run",
+    }
+    return product_env(**{**env, **overrides})
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from tests.faults.proxy import (
     truncated,
 )
 from tests.integration.pipeline_helpers import approved_trade_for_a_mispricing
+from tests.integration.processes import wait_for
 
 FAST = RpcPolicy(attempts=3, backoff=0.02, backoff_max=0.1, breaker_failures=3, breaker_reset=1.0)
 
@@ -205,8 +206,9 @@ def test_a_send_that_never_reached_the_node_goes_once_more_to_the_next_endpoint(
     assert client.stats.send_lookups == 1
     assert client.stats.resends == 1
     assert second.requests["eth_sendRawTransaction"] == 1
+    # anvil's automine mines a moment after it takes the transaction, not always at once.
+    assert wait_for(lambda: direct.receipt(tx_hash), timeout=10, step=0.05) is not None
     assert direct.transaction_count(sender, "latest") == nonce + 1
-    assert direct.receipt(tx_hash) is not None
     # The same bytes again (a retry by a caller): known, not a second transaction.
     assert client.send_raw_transaction(raw) == tx_hash
     assert direct.transaction_count(sender, "latest") == nonce + 1
