@@ -21,6 +21,7 @@ class ArbitrageErrorCode(StrEnum):
     COMPLIANCE_BLOCKED = "compliance_blocked"
     # An edit made from a version that is no longer current (optimistic locking).
     CONFLICT = "conflict"
+    VERSION_REQUIRED = "version_required"
 
 
 _STATUS = {
@@ -33,6 +34,7 @@ _STATUS = {
     ArbitrageErrorCode.RPC_ERROR: 502,
     ArbitrageErrorCode.COMPLIANCE_BLOCKED: 403,
     ArbitrageErrorCode.CONFLICT: 409,
+    ArbitrageErrorCode.VERSION_REQUIRED: 428,
 }
 
 

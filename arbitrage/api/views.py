@@ -53,6 +53,7 @@ from arbitrage.api.serializers import (
     TokenWriteSerializer,
     TradeSerializer,
 )
+from arbitrage.errors import ArbitrageError, ArbitrageErrorCode
 from arbitrage.models import (
     Chain,
     Dex,
@@ -82,6 +83,9 @@ _SETTINGS_ERRORS = {
     409: OpenApiResponse(
         ErrorSerializer, description="Changed since it was read (a stale version): read again."
     ),
+    428: OpenApiResponse(
+        ErrorSerializer, description="No version given (body `version` or If-Match): read first."
+    ),
 }
 
 
@@ -101,13 +105,22 @@ def expected_version(request: Request, body: dict[str, Any]) -> int | None:
 
 
 def settings_from(
-    request: Request, serializer_class: type[Serializer[Any]]
+    request: Request, serializer_class: type[Serializer[Any]], *, required: bool = True
 ) -> tuple[dict[str, Any], int | None]:
-    """The request's validated settings and the version they were made from."""
+    """The request's validated settings and the version they were made from. A change of
+    settings must say which version it was made from (428 otherwise: never a blind overwrite);
+    the kill switch's actions (`required=False`) may be pressed without reading first."""
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
     values = dict(data.validated_data)
-    return values, expected_version(request, values)
+    version = expected_version(request, values)
+    if version is None and required:
+        raise ArbitrageError(
+            ArbitrageErrorCode.VERSION_REQUIRED,
+            "Say which version this change was made from: the body's `version` or an If-Match"
+            " header with the ETag the GET answered.",
+        )
+    return values, version
 
 
 def with_etag(response: Response, row: Model | None) -> Response:
@@ -277,7 +290,7 @@ class ChainViewSet(_HistoryMixin, _SettingsMixin, _UpsertViewSet):
     def pause(self, request: Request, pk: str) -> Response:
         """Kill switch on: nothing is signed or sent on this chain until resumed."""
         chain = self.get_object()
-        values, version = settings_from(request, PauseSerializer)
+        values, version = settings_from(request, PauseSerializer, required=False)
         result = control.execution_pause(
             chain=chain,
             reason=values["reason"],
@@ -308,7 +321,7 @@ class ChainViewSet(_HistoryMixin, _SettingsMixin, _UpsertViewSet):
     def scanning(self, request: Request, pk: str) -> Response:
         """Start or stop scanning this chain for opportunities."""
         chain = self.get_object()
-        values, version = settings_from(request, ScanningSerializer)
+        values, version = settings_from(request, ScanningSerializer, required=False)
         result = control.scanning_set(
             chain=chain,
             enabled=values["enabled"],

@@ -129,7 +129,7 @@ def test_a_threshold_change_is_validated_and_audited(api_as, world, personas):
     operator = api_as("operator")
     response = operator.patch(
         f"/api/v1/thresholds/{world.threshold.pk}/",
-        {"min_net_profit": "1000000000000000000000", "enabled": False},
+        {"min_net_profit": "1000000000000000000000", "enabled": False, "version": 1},
         format="json",
     )
     assert response.status_code == 200

@@ -12,6 +12,7 @@ from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.tokens import token_pair_for
+from arbitrage.services import schedules
 from tests.api.world import build_world, new_address
 from tests.conftest import ROOT
 from tests.personas import COLUMNS, PASSWORD, ROLE_PERSONA
@@ -144,11 +145,18 @@ def test_it_answers_each_role_as_the_matrix_says(method, path, column, expected,
         )
     else:
         client = api_as(column)
+        headers = {}
+        if method == "PATCH":
+            # A change says which version it was made from (428 otherwise): the row's own.
+            row = world.schedule if "/schedules/" in path else None
+            version = schedules.schedule_version(row) if row is not None else 1
+            headers["HTTP_IF_MATCH"] = f'"{version}"'
         response = client.generic(
             method,
             url,
             data=None if body is None else json.dumps(body),
             content_type="application/json",
+            **headers,
         )
     assert response.status_code == expected, (
         f"{method} {url} as {column}: {response.status_code} "

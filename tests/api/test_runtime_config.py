@@ -134,12 +134,14 @@ def test_pools_tokens_chains_and_the_control_are_versioned_and_audited(api_as, w
     ]
 
     token_url = f"/api/v1/tokens/{world.token.pk}/"
-    blocked = admin.patch(token_url, {"is_blocked": True}, format="json")
+    token_version = admin.get(token_url).json()["version"]
+    blocked = admin.patch(token_url, {"is_blocked": True, "version": token_version}, format="json")
     assert blocked.json()["is_blocked"] is True
 
     chain_url = f"/api/v1/chains/{world.chain.pk}/"
     urls = ["http://127.0.0.1:8546", "http://127.0.0.1:8545"]
-    chain = admin.patch(chain_url, {"rpc_urls": urls}, format="json")
+    chain_version = admin.get(chain_url).json()["version"]
+    chain = admin.patch(chain_url, {"rpc_urls": urls, "version": chain_version}, format="json")
     assert chain.status_code == 200, chain.content
     world.chain.refresh_from_db()
     assert world.chain.rpc_urls == urls
@@ -177,7 +179,8 @@ def test_pools_tokens_chains_and_the_control_are_versioned_and_audited(api_as, w
 def test_invalid_settings_answer_400_naming_the_field(api_as, world, path, body, field):
     url = path.format(**world.ids())
     before = api_as("admin").get(url).json()
-    response = api_as("admin").patch(url, body, format="json")
+    # Made from the current version (a change without one is refused first, with 428).
+    response = api_as("admin").patch(url, {"version": before["version"], **body}, format="json")
     assert response.status_code == 400, response.content
     error = _shape(response)
     assert error["code"] == "invalid"
@@ -299,3 +302,22 @@ def test_a_schedule_is_versioned_validated_and_audited(api_as, world):
     )
     assert _epoch() == epoch + 1
     assert api_as("operator").get(url).status_code == 403
+
+
+def test_a_change_without_a_version_answers_428_and_changes_nothing(api_as, world):
+    admin = api_as("admin")
+    for url, body in (
+        (f"/api/v1/thresholds/{world.threshold.pk}/", {"max_hops": 4}),
+        (f"/api/v1/pools/{world.pool.pk}/", {"active": False}),
+        (f"/api/v1/chains/{world.chain.pk}/control/", {"max_trades_in_flight": 3}),
+    ):
+        before = admin.get(url).json()
+        response = admin.patch(url, body, format="json")
+        assert response.status_code == 428, url
+        assert response.json()["code"] == "version_required"
+        assert admin.get(url).json() == before
+    # The kill switch is pressed without reading first.
+    paused = admin.post(
+        f"/api/v1/chains/{world.chain.pk}/control/pause/", {"reason": "incident"}, format="json"
+    )
+    assert paused.status_code == 200
