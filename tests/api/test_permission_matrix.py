@@ -13,11 +13,24 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.tokens import token_pair_for
 from arbitrage.services import schedules
-from tests.api.world import build_world, new_address
+from tests.api.world import new_address
 from tests.conftest import ROOT
 from tests.personas import COLUMNS, PASSWORD, ROLE_PERSONA
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def personas(db, module_rows):
+    """The module's personas (built once; see module_rows)."""
+    return module_rows[0]
+
+
+@pytest.fixture
+def world(db, module_rows):
+    """The module's world (built once; each test's writes roll back with it)."""
+    return module_rows[1]
+
 
 DOC = ROOT / "docs" / "permissions.md"
 
@@ -125,8 +138,9 @@ def _body(method: str, path: str, ids: dict[str, int], personas) -> dict[str, An
 
 
 @pytest.mark.parametrize(("method", "path", "column", "expected"), CELLS)
-def test_it_answers_each_role_as_the_matrix_says(method, path, column, expected, personas, api_as):
-    world = build_world()
+def test_it_answers_each_role_as_the_matrix_says(
+    method, path, column, expected, personas, api_as, world
+):
     ids = world.ids()
     me = personas[ROLE_PERSONA.get(column, "ada")]
     ids["me"] = me.pk

@@ -23,10 +23,22 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from tests.api.world import build_world
 from tests.personas import COLUMNS, ROLE_PERSONA, bearer
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def personas(db, module_rows):
+    """The module's personas (built once; see module_rows)."""
+    return module_rows[0]
+
+
+@pytest.fixture
+def world(db, module_rows):
+    """The module's world (built once; each test's writes roll back with it)."""
+    return module_rows[1]
+
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/", application)
 _LOADED = list(SCHEMA.get_all_operations())
@@ -84,8 +96,7 @@ def _generous_throttles(settings):
 
 @pytest.mark.parametrize("column", COLUMNS)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
-def test_it_never_fails_and_always_matches_the_schema(operation, column, personas):
-    world = build_world()
+def test_it_never_fails_and_always_matches_the_schema(operation, column, personas, world):
     ids = world.ids()
     row = _row_for(operation.path)
     headers = {}
