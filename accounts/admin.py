@@ -24,6 +24,9 @@ from accounts.audit import AuditAction, AuditCategory, audit_record
 from accounts.models import AuditEvent, User
 from accounts.services import USER_AUDIT_FIELDS, user_roles
 
+# The fields of a user that grant privileges: only a superuser may change them.
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
 
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin[User]):
@@ -33,6 +36,16 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin[User]):
     audit_updated = AuditAction.USERS_UPDATED
     audit_deleted = AuditAction.USERS_DELETED
     audit_fields = USER_AUDIT_FIELDS
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        """A user who is not a superuser sees the privilege fields but cannot set them: with
+        them it could grant itself, or anyone, more than it holds (superuser, staff, roles,
+        single permissions). Role changes are a superuser's, and audited (save_related)."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        user = getattr(request, "user", None)
+        if obj is not None and not getattr(user, "is_superuser", False):
+            fields += PRIVILEGE_FIELDS
+        return fields
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Groups are saved here, after the user row: compare the roles around it.

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.audit import AuditAction, audit_record
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.roles import Role
 from tests.factories import PoolFactory, ThresholdFactory
 from tests.personas import PASSWORD, make_user
@@ -53,10 +53,57 @@ def test_a_threshold_edited_in_the_admin_is_audited(ada_client):
     assert (event.before, event.after) == ({"max_hops": 3}, {"max_hops": 4})
 
 
-def test_a_role_change_in_the_admin_is_audited(ada_client):
+def _user_form(client: Client, user, **changes) -> tuple[str, dict[str, object]]:
+    """The user's change form as the admin page fills it, with `changes` on top."""
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        key: value
+        for key, value in form.initial.items()
+        if value is not None and key not in ("groups", "user_permissions", "password")
+    }
+    data.update(
+        {
+            "is_active": "on",
+            "last_login_0": "",
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            **changes,
+        }
+    )
+    data.pop("last_login", None)
+    data.pop("date_joined", None)
+    return url, data
+
+
+@pytest.fixture
+def root_client():
+    root = User.objects.create_superuser("root", password=PASSWORD)
+    client = Client()
+    client.force_login(root)
+    return client
+
+
+def test_an_admin_role_user_cannot_grant_privileges_in_the_admin(ada_client):
+    ada = User.objects.get(username="ada")
+    vera = make_user("vera", Role.VIEWER)
+    operator = Group.objects.get(name="operator").pk
+    for target in (ada, vera):
+        url, data = _user_form(
+            ada_client, target, is_superuser="on", is_staff="on", groups=[operator]
+        )
+        response = ada_client.post(url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        target.refresh_from_db()
+        assert not target.is_superuser, target.username
+        assert [g.name for g in target.groups.all()] == (["admin"] if target == ada else ["viewer"])
+    assert not AuditEvent.objects.filter(action=AuditAction.USERS_ROLES_CHANGED).exists()
+
+
+def test_a_role_change_in_the_admin_is_audited(root_client):
     vera = make_user("vera", Role.VIEWER)
     url = reverse("admin:accounts_user_change", args=[vera.pk])
-    form = ada_client.get(url).context["adminform"].form
+    form = root_client.get(url).context["adminform"].form
     data = {
         key: value
         for key, value in form.initial.items()
@@ -74,11 +121,11 @@ def test_a_role_change_in_the_admin_is_audited(ada_client):
     )
     data.pop("last_login", None)
     data.pop("date_joined", None)
-    response = ada_client.post(url, data)
+    response = root_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     event = AuditEvent.objects.get(action=AuditAction.USERS_ROLES_CHANGED)
     assert (event.before, event.after) == ({"roles": ["viewer"]}, {"roles": ["operator"]})
-    assert event.actor_username == "ada"
+    assert event.actor_username == "root"
 
 
 def test_admin_logins_and_logouts_are_audited():
