@@ -102,25 +102,8 @@ def test_an_admin_role_user_cannot_grant_privileges_in_the_admin(ada_client):
 
 def test_a_role_change_in_the_admin_is_audited(root_client):
     vera = make_user("vera", Role.VIEWER)
-    url = reverse("admin:accounts_user_change", args=[vera.pk])
-    form = root_client.get(url).context["adminform"].form
-    data = {
-        key: value
-        for key, value in form.initial.items()
-        if value is not None and key not in ("groups", "user_permissions", "password")
-    }
-    data.update(
-        {
-            "groups": [Group.objects.get(name="operator").pk],
-            "is_active": "on",
-            "is_staff": "on",
-            "last_login_0": "",
-            "date_joined_0": vera.date_joined.strftime("%Y-%m-%d"),
-            "date_joined_1": vera.date_joined.strftime("%H:%M:%S"),
-        }
-    )
-    data.pop("last_login", None)
-    data.pop("date_joined", None)
+    operator = Group.objects.get(name="operator").pk
+    url, data = _user_form(root_client, vera, groups=[operator], is_staff="on")
     response = root_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     event = AuditEvent.objects.get(action=AuditAction.USERS_ROLES_CHANGED)
