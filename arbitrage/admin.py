@@ -9,6 +9,7 @@ process reloads within two seconds; the page shows the object's audit history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -136,6 +137,21 @@ class VersionedAdminMixin(AuditedAdminMixin):
         )
 
 
+def _each_changed(
+    queryset: QuerySet[Any], field: str, value: object, update: Callable[[Any], object]
+) -> int:
+    """A bulk action through the versioned change, one row at a time (each row's version and
+    audit row, one epoch raise per row), for the rows whose `field` is not `value` yet; how
+    many changed."""
+    count = 0
+    with transaction.atomic():
+        for row in queryset:
+            if getattr(row, field) != value:
+                update(row)
+                count += 1
+    return count
+
+
 @admin.register(Chain)
 class ChainAdmin(VersionedAdminMixin, admin.ModelAdmin[Chain]):
     list_display = ("chain_id", "name", "native_symbol", "block_time_ms", "active")
@@ -165,13 +181,12 @@ class TokenAdmin(VersionedAdminMixin, admin.ModelAdmin[Token]):
         return ("chain", "address", "decimals", "version", "audit_history") if obj else ()
 
     def _set_blocked(self, request: HttpRequest, queryset: QuerySet[Token], blocked: bool) -> int:
-        count = 0
-        with transaction.atomic():
-            for token in queryset:
-                if token.is_blocked != blocked:
-                    market.token_update(token=token, is_blocked=blocked, actor=request.user)
-                    count += 1
-        return count
+        return _each_changed(
+            queryset,
+            "is_blocked",
+            blocked,
+            lambda token: market.token_update(token=token, is_blocked=blocked, actor=request.user),
+        )
 
     @admin.action(description="Block the selected tokens (never traded)")
     def block_tokens(self, request: HttpRequest, queryset: QuerySet[Token]) -> None:
@@ -238,13 +253,12 @@ class PoolAdmin(VersionedAdminMixin, admin.ModelAdmin[Pool]):
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Pool], active: bool) -> int:
         """Each pool through the versioned change: its version and the epoch raised, so every
         warm engine (the fast lane's included) takes a re-activated pool back within 2 s."""
-        count = 0
-        with transaction.atomic():
-            for pool in queryset:
-                if pool.active != active:
-                    market.pool_update(pool=pool, active=active, actor=request.user)
-                    count += 1
-        return count
+        return _each_changed(
+            queryset,
+            "active",
+            active,
+            lambda pool: market.pool_update(pool=pool, active=active, actor=request.user),
+        )
 
     @admin.action(description="Activate the selected pools")
     def activate_pools(self, request: HttpRequest, queryset: QuerySet[Pool]) -> None:
